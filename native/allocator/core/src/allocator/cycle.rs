@@ -1,0 +1,404 @@
+//! One allocation cycle, `allocate(now)` (SEMANTICS.md, "The allocation cycle").
+//!
+//! The pipeline, per agent in agent order, repeated while a scan takes:
+//!
+//! 1. walk roles in role order (stage 1: only roles owed guarantees);
+//! 2. compute what the role could be offered on this agent, once per role and
+//!    capability variant ([`Variant`]), without allocating;
+//! 3. walk the role's frameworks in DRF order, rejecting with a reason
+//!    (constraint, gpu, minimum allocatable, quota, filter) until one takes.
+//!
+//! A scan that took nothing is remembered on the agent ([`IdleScan`]) when no
+//! quota is configured, because its outcome then depends only on the agent, the
+//! frameworks and the filters' expiry — all of which bump a version when they
+//! change. Mesos' own benchmark (every offer declined forever) spends most of its
+//! rounds on agents that no framework will take; those rounds cost one version
+//! check per agent here.
+
+use smallvec::SmallVec;
+
+use super::{Allocator, PassedOver};
+use crate::agent::{AgentIdx, IdleScan};
+use crate::error::{err, ErrorCode, Result};
+use crate::filters::FwIdx;
+use crate::quantities::{Limits, Quantities};
+use crate::resources::{Entry, Resources, RoleIdx, Value};
+use crate::roles::{ALL, GUARANTEED};
+use crate::spec::{AgentOrder, SorterKind};
+use crate::units::Milli;
+
+/// Every offer of one cycle, flat: `tape` holds per offer
+/// `[offerId, frameworkHandle, role, agentHandle, entryCount, entries...]`, each
+/// entry `[name, reservationRole (-1 unreserved), flags (1 revocable, 2 ranges),
+/// value]` where value is the scalar in thousandths, or for ranges the number of
+/// intervals followed by their `begin, end` pairs. `offsets[i]` is where offer
+/// `i` starts in the tape.
+#[derive(Clone, Debug, Default)]
+pub struct Allocation {
+    pub tape: Vec<f64>,
+    pub offsets: Vec<u32>,
+    pub offer_ids: Vec<f64>,
+    pub passed_over: PassedOver,
+}
+
+/// One offer of a cycle, for Rust callers and tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfferRecord {
+    pub id: u64,
+    pub framework_handle: u32,
+    pub role: RoleIdx,
+    pub agent_handle: u32,
+}
+
+impl Allocation {
+    pub fn len(&self) -> usize {
+        self.offer_ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offer_ids.is_empty()
+    }
+
+    pub fn record(&self, i: usize) -> OfferRecord {
+        let at = self.offsets[i] as usize;
+        OfferRecord {
+            id: self.tape[at] as u64,
+            framework_handle: self.tape[at + 1] as u32,
+            role: self.tape[at + 2] as RoleIdx,
+            agent_handle: self.tape[at + 3] as u32,
+        }
+    }
+
+    fn push(&mut self, id: u64, fw_handle: u32, role: RoleIdx, agent_handle: u32, res: &Resources) {
+        self.offsets.push(self.tape.len() as u32);
+        self.offer_ids.push(id as f64);
+        self.tape.extend_from_slice(&[id as f64, fw_handle as f64, role as f64, agent_handle as f64, res.len() as f64]);
+        for e in res.entries() {
+            let reservation = e.reservation.map_or(-1.0, |r| r as f64);
+            match &e.value {
+                Value::Scalar(v) => {
+                    self.tape.extend_from_slice(&[e.name as f64, reservation, e.revocable as u8 as f64, *v as f64]);
+                }
+                Value::Ranges(r) => {
+                    let iv = r.intervals();
+                    self.tape.extend_from_slice(&[e.name as f64, reservation, (e.revocable as u8 | 2) as f64, iv.len() as f64]);
+                    for &(b, end) in iv {
+                        self.tape.extend_from_slice(&[b as f64, end as f64]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Guarantees,
+    All,
+}
+
+/// What a role could be offered on the agent, for frameworks with or without
+/// the revocable capability. Amounts are per entry of the agent's free
+/// resources (scalar thousandths, or a range set's value count if included).
+#[derive(Default)]
+struct Variant {
+    avail: SmallVec<[Milli; 8]>,
+    offer: SmallVec<[Milli; 8]>,
+    avail_empty: bool,
+    /// Stage 1: the role's guarantees get nothing from this agent.
+    no_guarantee_progress: bool,
+    /// Stage 2: quota limits cut the offer (q1 ≠ q0).
+    limit_shrunk: bool,
+    avail_ok_default: bool,
+    offer_ok_default: bool,
+    /// Filter groups for this role, active, that refuse all of `offer`.
+    covering: SmallVec<[u32; 4]>,
+}
+
+struct Take {
+    fw: FwIdx,
+    role: RoleIdx,
+    resources: Resources,
+    whole: bool,
+}
+
+/// Whether the amounts hold one of the minimum sets (SEMANTICS: allocatable).
+fn allocatable(entries: &[Entry], amounts: &[Milli], mins: &[Quantities]) -> bool {
+    if amounts.iter().all(|&v| v == 0) {
+        return false;
+    }
+    mins.is_empty()
+        || mins.iter().any(|set| {
+            set.iter().all(|(n, need)| {
+                let have: Milli = entries.iter().zip(amounts).filter(|(e, _)| e.name == n).map(|(_, &v)| v).sum();
+                have >= need
+            })
+        })
+}
+
+/// Whether `refused` holds everything the amounts take from `entries`.
+fn refused_covers(refused: &Resources, entries: &[Entry], amounts: &[Milli]) -> bool {
+    entries.iter().zip(amounts).all(|(e, &v)| {
+        if v == 0 {
+            return true;
+        }
+        match (refused.find(e.name, e.reservation, e.revocable), &e.value) {
+            (Some(r), Value::Scalar(_)) => matches!(r.value, Value::Scalar(have) if have >= v),
+            (Some(r), Value::Ranges(mine)) => matches!(&r.value, Value::Ranges(have) if have.contains(mine)),
+            (None, _) => false,
+        }
+    })
+}
+
+impl Allocator {
+    /// Runs one allocation cycle at `now` (milliseconds).
+    pub fn allocate(&mut self, now: f64) -> Result<Allocation> {
+        if !now.is_finite() {
+            return Err(err(ErrorCode::InvalidArgument, format!("allocate: now: must be a finite time in milliseconds (got {now})")));
+        }
+        self.refresh_shares();
+        self.last_now = now;
+        let order = self.agent_visit_order();
+        let mut out = Allocation::default();
+        if self.roles.guarantee_roles > 0 {
+            for &a in &order {
+                self.visit(a, Stage::Guarantees, now, &mut out);
+            }
+        }
+        for &a in &order {
+            self.visit(a, Stage::All, now, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Active agents with something free, most-used first (binpack) or
+    /// least-used first (spread), ties by arrival.
+    fn agent_visit_order(&self) -> Vec<AgentIdx> {
+        let scalars = self.names.scalars();
+        let mut keyed: Vec<(f64, u64, AgentIdx)> = self
+            .agents
+            .iter()
+            .filter(|(_, a)| a.active && !a.free.is_empty())
+            .map(|(i, a)| (a.utilization(scalars), a.seq, i))
+            .collect();
+        match self.agent_order {
+            AgentOrder::Binpack => keyed.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1))),
+            AgentOrder::Spread => keyed.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1))),
+        }
+        keyed.into_iter().map(|(_, _, i)| i).collect()
+    }
+
+    fn visit(&mut self, a: AgentIdx, stage: Stage, now: f64, out: &mut Allocation) {
+        let remember_idle = stage == Stage::All && self.roles.quota_roles == 0;
+        {
+            let global = self.global_version;
+            let agent = self.agents.get_mut(a);
+            if !agent.filters.groups.is_empty() {
+                agent.filters.purge_expired(now);
+            }
+            if remember_idle {
+                if let Some(idle) = &agent.idle {
+                    if idle.agent_version == agent.version && idle.global_version == global && now < idle.valid_until {
+                        out.passed_over += idle.passed_over;
+                        return;
+                    }
+                }
+            }
+        }
+        let mut took = false;
+        loop {
+            if self.agents.get(a).free.is_empty() {
+                break;
+            }
+            if self.sorter == SorterKind::Random {
+                self.roles.prepare(&mut self.rng);
+            }
+            let mut counts = PassedOver::default();
+            let mut valid_until = f64::INFINITY;
+            let take = self.scan(a, stage, now, &mut counts, &mut valid_until);
+            if stage == Stage::All {
+                out.passed_over += counts;
+            }
+            let Some(t) = take else {
+                if remember_idle && !took {
+                    let agent = self.agents.get_mut(a);
+                    agent.idle = Some(IdleScan {
+                        agent_version: agent.version,
+                        global_version: self.global_version,
+                        valid_until,
+                        passed_over: counts,
+                    });
+                }
+                break;
+            };
+            took = true;
+            let fw_handle = self.frameworks.get(t.fw).handle;
+            let agent_handle = self.agents.get(a).handle;
+            out.push(self.next_offer_id, fw_handle, t.role, agent_handle, &t.resources);
+            self.make_offer(a, t.fw, t.role, t.resources, t.whole);
+        }
+    }
+
+    /// One scan: the first candidate that takes, or none.
+    fn scan(&self, a: AgentIdx, stage: Stage, now: f64, counts: &mut PassedOver, valid_until: &mut f64) -> Option<Take> {
+        let agent = self.agents.get(a);
+        let entries = agent.free.entries();
+        let layer = if stage == Stage::Guarantees { GUARANTEED } else { ALL };
+        let count = stage == Stage::All;
+        for r in self.roles.order(layer) {
+            let chain = self.roles.chain(r);
+            if !entries.iter().any(|e| e.reservation.is_none_or(|res| chain.contains(&res))) {
+                continue;
+            }
+            let mut variants: [Option<Variant>; 2] = [None, None];
+            let same_variants = !agent.free.has_revocable();
+            for f in crate::sorter::Sorter::iter(&self.roles.get(r).frameworks) {
+                let fw = self.frameworks.get(f);
+                let Some(fr) = fw.role(r) else { continue };
+                if let Some(c) = &fr.constraints {
+                    if !c.holds(&agent.hostname, &agent.attributes) {
+                        counts.constraint += count as u64;
+                        continue;
+                    }
+                }
+                if agent.has_gpus() && !fw.capabilities.gpu() {
+                    counts.gpu += count as u64;
+                    continue;
+                }
+                let strip = !fw.capabilities.revocable() && !same_variants;
+                let v = variants[strip as usize].get_or_insert_with(|| self.variant(a, r, &chain, strip, stage, now));
+                if v.avail_empty {
+                    counts.min_allocatable += count as u64;
+                    continue;
+                }
+                let (avail_ok, offer_ok) = match &fr.min_allocatable {
+                    None => (v.avail_ok_default, v.offer_ok_default),
+                    Some(mins) => (allocatable(entries, &v.avail, mins), allocatable(entries, &v.offer, mins)),
+                };
+                if !avail_ok {
+                    counts.min_allocatable += count as u64;
+                    continue;
+                }
+                if stage == Stage::Guarantees && v.no_guarantee_progress {
+                    continue;
+                }
+                if !offer_ok {
+                    if v.limit_shrunk {
+                        counts.quota_limit += count as u64;
+                    } else {
+                        counts.quota_headroom += count as u64;
+                    }
+                    continue;
+                }
+                let mut filtered = false;
+                for &g in &v.covering {
+                    let group = &agent.filters.groups[g as usize];
+                    if group.frameworks.contains(f) {
+                        filtered = true;
+                        *valid_until = valid_until.min(group.expires_at);
+                        break;
+                    }
+                }
+                if filtered {
+                    counts.filter += count as u64;
+                    continue;
+                }
+                let whole = v.offer.iter().zip(entries).all(|(&amt, e)| amt == e.quantity());
+                let resources = if whole {
+                    agent.free.clone()
+                } else {
+                    let mut out = Vec::new();
+                    for (e, &amt) in entries.iter().zip(&v.offer) {
+                        if amt == 0 {
+                            continue;
+                        }
+                        match e.value {
+                            Value::Scalar(_) => out.push(Entry { value: Value::Scalar(amt), ..e.clone() }),
+                            Value::Ranges(_) => out.push(e.clone()),
+                        }
+                    }
+                    Resources::from_entries(out)
+                };
+                return Some(Take { fw: f, role: r, resources, whole });
+            }
+        }
+        None
+    }
+
+    /// limitRoom(R): the tightest `limit − consumed` over R and its ancestors,
+    /// or `None` when none of them has a limit.
+    fn limit_room(&self, chain: &[RoleIdx]) -> Option<Limits> {
+        if self.roles.quota_roles == 0 {
+            return None;
+        }
+        let mut room: Option<Limits> = None;
+        for &r in chain {
+            let role = self.roles.get(r);
+            for (n, limit) in role.limits.iter() {
+                room.get_or_insert_with(Limits::default).tighten(n, (limit - role.consumed(n)).max(0));
+            }
+        }
+        room
+    }
+
+    fn variant(&self, a: AgentIdx, r: RoleIdx, chain: &[RoleIdx], strip: bool, stage: Stage, now: f64) -> Variant {
+        let agent = self.agents.get(a);
+        let entries = agent.free.entries();
+        let mut v = Variant::default();
+        for e in entries {
+            let allocatable = e.reservation.is_none_or(|res| chain.contains(&res)) && !(strip && e.revocable);
+            v.avail.push(if allocatable { e.quantity() } else { 0 });
+        }
+        v.avail_empty = v.avail.iter().all(|&x| x == 0);
+        let room = self.limit_room(chain);
+        let required = &self.roles.required_headroom;
+        let headroom_binds = required.any_positive();
+        let surplus = |n| (self.free_quota.get(n) - required.get(n)).max(0);
+        let role = self.roles.get(r);
+        let mut progress = false;
+        for (e, &amt) in entries.iter().zip(&v.avail) {
+            if amt == 0 || !e.is_quota_scalar() {
+                v.offer.push(amt);
+                continue;
+            }
+            let limit = room.as_ref().and_then(|l| l.get(e.name));
+            let offered = match stage {
+                Stage::Guarantees => {
+                    let g = amt.min(role.unsatisfied(e.name));
+                    progress |= g > 0;
+                    let mut add = amt - g;
+                    if let Some(l) = limit {
+                        add = add.min((l - g).max(0));
+                    }
+                    if headroom_binds {
+                        add = add.min(surplus(e.name));
+                    }
+                    g + add
+                }
+                Stage::All => {
+                    let mut q = amt;
+                    if let Some(l) = limit {
+                        if l < q {
+                            q = l;
+                            v.limit_shrunk = true;
+                        }
+                    }
+                    if headroom_binds {
+                        q = q.min(surplus(e.name));
+                    }
+                    q
+                }
+            };
+            v.offer.push(offered);
+        }
+        v.no_guarantee_progress = stage == Stage::Guarantees && !progress;
+        v.avail_ok_default = allocatable(entries, &v.avail, &self.default_mins);
+        v.offer_ok_default = allocatable(entries, &v.offer, &self.default_mins);
+        for (i, g) in agent.filters.groups.iter().enumerate() {
+            if g.role == r && g.expires_at > now && refused_covers(&g.refused, entries, &v.offer) {
+                v.covering.push(i as u32);
+            }
+        }
+        v
+    }
+}

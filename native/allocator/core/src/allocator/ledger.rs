@@ -1,0 +1,109 @@
+//! The ledger: the only two ways resources move on an agent, `grant` (free →
+//! allocated to a framework under a role) and `release` (back). Each keeps the
+//! framework's and the roles' allocations, the DRF orders, quota consumption,
+//! the free headroom and the agent's scan version in step.
+
+use super::Allocator;
+use crate::agent::AgentIdx;
+use crate::filters::FwIdx;
+use crate::framework::FrameworkRole;
+use crate::quantities::Quantities;
+use crate::resources::{Resources, RoleIdx};
+use crate::roles::ShareBase;
+use crate::sorter::{SortKey, Sorter};
+
+impl Allocator {
+    /// Moves `res` from the agent's free resources to (fw, role). The caller has
+    /// checked that the free resources hold `res`; `whole` says `res` is all of
+    /// them, which spares the subtraction.
+    pub(crate) fn grant(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, whole: bool) {
+        let agent = self.agents.get_mut(a);
+        if whole {
+            agent.free = Resources::new();
+        } else {
+            let ok = agent.free.subtract(res);
+            debug_assert!(ok, "grant of resources that are not free");
+        }
+        agent.touch();
+        self.account(fw, role, res, 1);
+    }
+
+    /// Moves `res` held by (fw, role) back to the agent's free resources.
+    pub(crate) fn release(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources) {
+        let agent = self.agents.get_mut(a);
+        agent.free.add(res);
+        agent.touch();
+        self.account(fw, role, res, -1);
+    }
+
+    fn account(&mut self, fw: FwIdx, role: RoleIdx, res: &Resources, sign: i64) {
+        let q = res.scalar_quantities();
+        let quota_q = res.quota_quantities();
+        for (n, v) in quota_q.iter() {
+            self.free_quota.add(n, -sign * v);
+        }
+        self.change_framework_allocation(fw, role, &q, sign);
+        let base = ShareBase { totals: &self.totals, scalars: self.names.scalars() };
+        self.roles.change_allocation(role, &q, &quota_q, sign, &base);
+    }
+
+    fn change_framework_allocation(&mut self, f: FwIdx, role: RoleIdx, q: &Quantities, sign: i64) {
+        let base = ShareBase { totals: &self.totals, scalars: self.names.scalars() };
+        let fw = self.frameworks.get_mut(f);
+        if fw.role(role).is_none() {
+            // Resources held under a role the framework has not subscribed to
+            // (declared at addAgent, or left by updateFramework).
+            fw.roles.push(FrameworkRole {
+                role,
+                subscribed: false,
+                suppressed: false,
+                alloc: Quantities::default(),
+                key: SortKey::new(0.0, &fw.id),
+                in_sorter: false,
+                min_allocatable: None,
+                constraints: None,
+            });
+        }
+        let fr = fw.role_mut(role).expect("just ensured");
+        for (n, v) in q.iter() {
+            fr.alloc.add(n, sign * v);
+        }
+        let new = SortKey { share: base.share(&fr.alloc), ..fr.key.clone() };
+        if fr.in_sorter {
+            self.roles.get_mut(role).frameworks.rekey(f, &fr.key, new.clone(), 1.0);
+        }
+        fr.key = new;
+        if !fr.subscribed && fr.alloc.is_zero() {
+            fw.roles.retain(|fr| fr.role != role);
+        }
+    }
+
+    /// Puts the framework into, or takes it out of, the role's candidates to
+    /// match its state (active, subscribed, not suppressed).
+    pub(crate) fn sync_candidate(&mut self, f: FwIdx, role: RoleIdx) {
+        let fw = self.frameworks.get_mut(f);
+        let active = fw.active;
+        let Some(fr) = fw.roles.iter_mut().find(|fr| fr.role == role) else { return };
+        let want = active && fr.subscribed && !fr.suppressed;
+        if want == fr.in_sorter {
+            return;
+        }
+        fr.in_sorter = want;
+        let sorter = &mut self.roles.get_mut(role).frameworks;
+        if want {
+            sorter.insert(f, fr.key.clone(), 1.0);
+        } else {
+            sorter.remove(f, &fr.key);
+        }
+        self.roles.refresh_candidates(role);
+        self.global_version += 1;
+    }
+
+    /// Syncs every role of a framework.
+    pub(crate) fn sync_candidates(&mut self, f: FwIdx) {
+        let roles: Vec<RoleIdx> = self.frameworks.get(f).roles.iter().map(|fr| fr.role).collect();
+        for r in roles {
+            self.sync_candidate(f, r);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Sorters order the clients of one level: the roles under a role-tree node, or
+//! the frameworks of a role. The allocator talks to them through [`Sorter`] only,
+//! as Mesos' allocator does with its sorter interface, so a policy is one file:
+//! [`drf::DrfSorter`] (weighted Dominant Resource Fairness, the default) and
+//! [`random::RandomSorter`] (weighted random, as Mesos' random sorter).
+//!
+//! The caller keeps each client's current [`SortKey`] and hands the old one back
+//! when it changes, so sorters need no second index of their clients.
+
+pub mod drf;
+pub mod random;
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use crate::rng::Rng;
+
+/// A client's position: weighted dominant share, then name. `prefix` holds the
+/// name's first eight bytes so that most ties never compare whole strings.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    pub share: f64,
+    pub prefix: u64,
+    pub name: Arc<str>,
+}
+
+impl SortKey {
+    pub fn new(share: f64, name: &Arc<str>) -> SortKey {
+        SortKey { share, prefix: name_prefix(name), name: name.clone() }
+    }
+}
+
+pub fn name_prefix(name: &str) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = name.len().min(8);
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u64::from_be_bytes(buf)
+}
+
+impl PartialEq for SortKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for SortKey {}
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Shares are finite and non-negative (weights are > 0, totals > 0), so
+        // total_cmp agrees with `<` on them.
+        self.share
+            .total_cmp(&other.share)
+            .then(self.prefix.cmp(&other.prefix))
+            .then_with(|| self.name.cmp(&other.name))
+    }
+}
+
+/// One level's order. `id`s are the caller's (role or framework indices).
+pub trait Sorter {
+    type Iter<'a>: Iterator<Item = u32>
+    where
+        Self: 'a;
+
+    fn insert(&mut self, id: u32, key: SortKey, weight: f64);
+    fn remove(&mut self, id: u32, key: &SortKey);
+    /// Moves a client whose share or weight changed.
+    fn rekey(&mut self, id: u32, old: &SortKey, new: SortKey, weight: f64);
+    /// Called before each scan; the random sorter draws a fresh order.
+    fn prepare(&mut self, rng: &mut Rng);
+    /// Clients in visiting order.
+    fn iter(&self) -> Self::Iter<'_>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The sorter chosen in the allocator's options, dispatched statically.
+#[derive(Clone, Debug)]
+pub enum AnySorter {
+    Drf(drf::DrfSorter),
+    Random(random::RandomSorter),
+}
+
+impl AnySorter {
+    pub fn new(kind: crate::spec::SorterKind) -> AnySorter {
+        match kind {
+            crate::spec::SorterKind::Drf => AnySorter::Drf(Default::default()),
+            crate::spec::SorterKind::Random => AnySorter::Random(Default::default()),
+        }
+    }
+}
+
+pub enum AnyIter<'a> {
+    Drf(<drf::DrfSorter as Sorter>::Iter<'a>),
+    Random(<random::RandomSorter as Sorter>::Iter<'a>),
+}
+
+impl Iterator for AnyIter<'_> {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        match self {
+            AnyIter::Drf(it) => it.next(),
+            AnyIter::Random(it) => it.next(),
+        }
+    }
+}
+
+impl Sorter for AnySorter {
+    type Iter<'a> = AnyIter<'a>;
+
+    fn insert(&mut self, id: u32, key: SortKey, weight: f64) {
+        match self {
+            AnySorter::Drf(s) => s.insert(id, key, weight),
+            AnySorter::Random(s) => s.insert(id, key, weight),
+        }
+    }
+    fn remove(&mut self, id: u32, key: &SortKey) {
+        match self {
+            AnySorter::Drf(s) => s.remove(id, key),
+            AnySorter::Random(s) => s.remove(id, key),
+        }
+    }
+    fn rekey(&mut self, id: u32, old: &SortKey, new: SortKey, weight: f64) {
+        match self {
+            AnySorter::Drf(s) => s.rekey(id, old, new, weight),
+            AnySorter::Random(s) => s.rekey(id, old, new, weight),
+        }
+    }
+    fn prepare(&mut self, rng: &mut Rng) {
+        match self {
+            AnySorter::Drf(s) => s.prepare(rng),
+            AnySorter::Random(s) => s.prepare(rng),
+        }
+    }
+    fn iter(&self) -> AnyIter<'_> {
+        match self {
+            AnySorter::Drf(s) => AnyIter::Drf(s.iter()),
+            AnySorter::Random(s) => AnyIter::Random(s.iter()),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            AnySorter::Drf(s) => s.len(),
+            AnySorter::Random(s) => s.len(),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm test`: every suite, in order, stopping at the first failure.
+//   1. generated code is up to date (proto → ts-proto, napi declarations)
+//   2. the Rust core's unit and integration tests (cargo test)
+//   3. type-check of tests and benchmarks
+//   4. the uvu suites: the native package, the reference, ts/common, and the
+//      differential and property tests in test/
+// Run one step with `npm test -- <name>` (gen, rust, types, uvu).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
+const suites = ['native/allocator/test', 'ts/allocator-reference/test', 'ts/common/test', 'test'];
+
+const steps = {
+  gen: [['bash', ['scripts/check-generated.sh']]],
+  rust: [['cargo', ['test', '--release', '--quiet', '--manifest-path', 'native/allocator/core/Cargo.toml']]],
+  types: [['npx', ['tsc', '-p', 'test/tsconfig.json']]],
+  uvu: suites.filter((s) => existsSync(join(root, s))).map((s) => ['node', ['--import', 'tsx', uvu, s, '\\.test\\.ts$']]),
+};
+
+const only = process.argv.slice(2);
+for (const [name, commands] of Object.entries(steps)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  for (const [cmd, args] of commands) {
+    const started = Date.now();
+    console.log(`\n▶ ${name}: ${cmd} ${args.join(' ')}`);
+    const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (r.status !== 0) {
+      console.error(`\n✖ ${name} failed after ${secs}s (${cmd} exited with ${r.status ?? r.signal}).`);
+      process.exit(r.status ?? 1);
+    }
+    console.log(`✔ ${name} (${secs}s)`);
+  }
+}

@@ -1,0 +1,20 @@
+// @tessera/common: the wire types generated from proto/ (never edited by hand:
+// `npm run gen`), and the converters between them and the allocator's types.
+// Converters are type-only users of @tessera/allocator: nothing here loads the
+// native addon.
+
+export * from './gen/tessera/v1/attributes.js';
+export * from './gen/tessera/v1/capabilities.js';
+export * from './gen/tessera/v1/constraints.js';
+export * from './gen/tessera/v1/quota.js';
+export * from './gen/tessera/v1/resources.js';
+
+export { fromAllocatorAttributes, toAllocatorAttributes } from './attributes.js';
+export { fromAllocatorCapabilities, toAllocatorCapabilities } from './capabilities.js';
+export { toAllocatorConstraint, toAllocatorConstraintGroups, toAllocatorConstraints } from './constraints.js';
+export {
+  fromAllocatorResources,
+  toAllocatorQuantities,
+  toAllocatorQuota,
+  toAllocatorResources,
+} from './resources.js';
