@@ -1,0 +1,140 @@
+// passedOver: every candidate (agent, role, framework) that stage 2 passes
+// over adds one to the counter of the first check it fails (SEMANTICS.md,
+// "Stage 2 — everyone"). One scenario per reason, with the exact count.
+
+import type { Constraint } from '@tessera/allocator';
+import { Allocator } from '@tessera/allocator';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { agent, brief, cpus, gpus, mem, NO_REJECTIONS, who } from './helpers.js';
+
+const zoneIs = (value: string): Constraint => ({ attribute: 'zone', op: 'equals', value });
+
+test('constraint: agents outside the framework\'s constraints', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'us', roles: ['r'], offerConstraints: { r: [[zoneIs('us')]] } });
+  a.addFramework({ id: 'eu', roles: ['s'], offerConstraints: { s: [[zoneIs('eu')]] } });
+  a.addAgent(agent('us1').attr('zone', 'us').cpus(1).mem(64).build());
+  a.addAgent(agent('eu1').attr('zone', 'eu').cpus(1).mem(64).build());
+  a.addAgent(agent('ap1').attr('zone', 'ap').cpus(1).mem(64).build());
+  a.addAgent(agent('none').cpus(1).mem(64).build());
+  const cycle = a.allocate(0);
+  // us1: r = s = 0 → us takes. eu1: s = 0 < r → eu takes.
+  // ap1: s = .25 = r → r: us ✗, s: eu ✗. none: the same: 2 + 2 = 4
+  assert.equal(who(cycle), ['us@us1', 'eu@eu1']);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, constraint: 4 });
+});
+
+test('constraint: regexes, hostnames, AND inside a group, OR between groups', () => {
+  const offered = (groups: Constraint[][]): [string[], number] => {
+    const a = new Allocator();
+    a.addFramework({ id: 'f', roles: ['r'], offerConstraints: { r: groups } });
+    a.addAgent(agent('us1').hostname('node-1.us').attr('zone', 'us-1').attr('rack', 3).cpus(1).mem(64).build());
+    a.addAgent(agent('us2').hostname('node-2.us').attr('zone', 'us-2').attr('rack', 2.5).cpus(1).mem(64).build());
+    a.addAgent(agent('eu1').hostname('node-1.eu').attr('zone', 'eu-1').cpus(1).mem(64).build());
+    const cycle = a.allocate(0);
+    return [[...cycle].map((o) => o.agentId), cycle.passedOver.constraint];
+  };
+  assert.equal(offered([[{ attribute: 'zone', op: 'matches', value: 'us-.*' }]]), [['us1', 'us2'], 1]);
+  assert.equal(offered([[{ attribute: 'zone', op: 'matches', value: 'us' }]]), [[], 3], 'the whole text must match');
+  assert.equal(offered([[{ attribute: 'rack', op: 'equals', value: '2.5' }]]), [['us2'], 2], 'scalars compare as canonical decimals');
+  assert.equal(offered([[{ attribute: 'rack', op: 'notExists' }]]), [['eu1'], 2]);
+  assert.equal(offered([[{ attribute: 'rack', op: 'notEquals', value: '3' }]]), [['us2', 'eu1'], 1], 'missing ≠ 3');
+  assert.equal(
+    offered([[{ attribute: 'zone', op: 'matches', value: 'us-.*' }, { attribute: 'rack', op: 'equals', value: '3' }], [{ hostname: true, op: 'matches', value: '.*\\.eu' }]]),
+    [['us1', 'eu1'], 1],
+  );
+  assert.equal(offered([]), [['us1', 'us2', 'eu1'], 0], 'no groups: every agent');
+});
+
+test('gpu: GPU agents are kept for frameworks with GPU_RESOURCES', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'cpu1', roles: ['a'] });
+  a.addFramework({ id: 'cpu2', roles: ['b'] });
+  a.addAgent(agent('gpu').cpus(4).mem(1024).gpus(1).build());
+  const refused = a.allocate(0);
+  assert.is(refused.length, 0);
+  assert.equal(refused.passedOver, { ...NO_REJECTIONS, gpu: 2 });
+  a.addFramework({ id: 'ml', roles: ['c'], capabilities: ['GPU_RESOURCES'] });
+  const cycle = a.allocate(0);
+  // a = b = c = 0: cpu1 and cpu2 are passed over, then ml takes everything
+  assert.equal(brief(cycle), [[1, 'ml', 'c', 'gpu']]);
+  assert.equal(cycle.offer(0).resources, [cpus(4), gpus(1), mem(1024)]);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, gpu: 2 });
+});
+
+test('minAllocatable: offers below the framework\'s or the default minimum', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'picky', roles: ['a'], minAllocatable: { a: [{ cpus: 2, mem: 1024 }, { gpus: 1 }] } });
+  a.addFramework({ id: 'easy', roles: ['b'] });
+  a.addAgent(agent('crumbs').cpus(0.005).mem(16).build()); // below cpus 0.01 and below mem 32
+  a.addAgent(agent('small').cpus(1).mem(4096).build());
+  const cycle = a.allocate(0);
+  // crumbs: picky ✗, easy ✗ (default minimum); small: picky ✗ (needs cpus 2 and mem 1024, or a gpu), easy takes
+  assert.equal(brief(cycle), [[1, 'easy', 'b', 'small']]);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, minAllocatable: 3 });
+});
+
+test('minAllocatable: the allocator-wide default can be set, or emptied', () => {
+  const strict = new Allocator({ minAllocatable: [{ cpus: 2 }] });
+  strict.addFramework({ id: 'f', roles: ['r'] });
+  strict.addAgent(agent('one').cpus(1).mem(4096).build());
+  strict.addAgent(agent('two').cpus(2).mem(64).build());
+  const cycle = strict.allocate(0);
+  assert.equal(who(cycle), ['f@two']);
+  assert.is(cycle.passedOver.minAllocatable, 1);
+  const lax = new Allocator({ minAllocatable: [] });
+  lax.addFramework({ id: 'f', roles: ['r'] });
+  lax.addAgent(agent('crumbs').cpus(0.005).mem(16).build());
+  assert.equal(lax.allocate(0).offer(0).resources, [cpus(0.005), mem(16)]);
+});
+
+test('quotaLimit: the role\'s limit leaves too little to offer', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'f', roles: ['r'] });
+  a.setQuota('r', { limits: { cpus: 2 } });
+  for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(10).build());
+  const cycle = a.allocate(0);
+  // ag1, ag2: cpus:1 mem:10 each; ag3: room 0 → q1 = mem:10 ≠ q0, below the minimum (cpus 0.01 or mem 32)
+  assert.equal(who(cycle), ['f@ag1', 'f@ag2']);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaLimit: 1 });
+});
+
+test('quotaHeadroom: what is left is held for another role\'s guarantee', () => {
+  const a = new Allocator();
+  a.setQuota('g', { guarantees: { cpus: 2 } }); // no framework in g
+  a.addFramework({ id: 'f', roles: ['r'] });
+  for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(10).build());
+  const cycle = a.allocate(0);
+  // required cpus 2, available 3 → surplus 1: ag1 cpus:1 mem:10; then surplus 0:
+  // ag2 and ag3 leave mem:10 only, below the minimum → quotaHeadroom (no limit cut anything)
+  assert.equal(who(cycle), ['f@ag1']);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaHeadroom: 2 });
+});
+
+test('filter: refused resources are passed over until the filter expires', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'f', roles: ['r'] });
+  for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(64).build());
+  a.decline(a.allocate(0).offerIds, { refuseSeconds: 60, now: 0 });
+  const cycle = a.allocate(1_000);
+  assert.is(cycle.length, 0);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, filter: 3 });
+  assert.is(a.allocate(60_000).length, 3);
+});
+
+test('a scan restarts after each take and counts again', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'f1', roles: ['a'], capabilities: ['REVOCABLE_RESOURCES'] });
+  a.addAgent(agent('ag').cpus(4).mem(64).with({ name: 'cpus', scalar: 4, revocable: true }).build());
+  a.decline(a.allocate(0).offerIds, { refuseSeconds: 100, now: 0 }); // f1 refuses all of ag
+  a.addFramework({ id: 'f2', roles: ['b'] });
+  const cycle = a.allocate(1_000);
+  // scan 1: a = b = 0 → f1 filtered; b: f2 takes cpus:4 mem:64 (not the revocable cpus)
+  // scan 2: a = 0 < b → f1 filtered again (revocable cpus:4 ⊆ refused); f2 strips the
+  //         revocable cpus, nothing is left → minAllocatable. Nothing taken: the agent is done.
+  assert.equal(brief(cycle), [[2, 'f2', 'b', 'ag']]);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, filter: 2, minAllocatable: 1 });
+});
+
+test.run();
