@@ -98,6 +98,8 @@ export class ReferenceAllocator implements AllocatorApi {
     const roles = fields.roles!;
     const suppressed = fields.suppressedRoles ?? new Set<string>();
     checkSuppressedSubscribed(suppressed, roles, `${path}.suppressedRoles`);
+    checkKeysSubscribed(fields.minAllocatable, roles, `${path}.minAllocatable`);
+    checkKeysSubscribed(fields.offerConstraints, roles, `${path}.offerConstraints`);
     const active = checkBoolean(s.active, `${path}.active`, true);
 
     this.cluster.frameworks.set(id, {
@@ -115,7 +117,7 @@ export class ReferenceAllocator implements AllocatorApi {
 
   /**
    * Replaces what is given. Leaving a role keeps its offers, used resources and
-   * filters (SEMANTICS.md says nothing of them); it only stops being suppressed.
+   * filters; it drops the role's suppression, minimum allocatable and constraints.
    */
   updateFramework(id: string, changes: FrameworkChanges): void {
     const path = 'updateFramework: changes';
@@ -130,11 +132,15 @@ export class ReferenceAllocator implements AllocatorApi {
       suppressed = new Set([...framework.suppressed].filter((role) => roles.has(role)));
     }
 
+    checkKeysSubscribed(fields.minAllocatable, roles, `${path}.minAllocatable`);
+    checkKeysSubscribed(fields.offerConstraints, roles, `${path}.offerConstraints`);
+
     framework.roles = roles;
     framework.suppressed = suppressed;
     if (fields.capabilities !== undefined) framework.capabilities = fields.capabilities;
-    if (fields.minAllocatable !== undefined) framework.minAllocatable = fields.minAllocatable;
-    if (fields.offerConstraints !== undefined) framework.offerConstraints = fields.offerConstraints;
+    // A role the framework leaves takes its settings with it.
+    framework.minAllocatable = onlyRoles(fields.minAllocatable ?? framework.minAllocatable, roles);
+    framework.offerConstraints = onlyRoles(fields.offerConstraints ?? framework.offerConstraints, roles);
   }
 
   activateFramework(id: string): void {
@@ -302,7 +308,9 @@ export class ReferenceAllocator implements AllocatorApi {
   // ---- Offers ----
 
   allocate(now?: number): AllocationApi {
-    const at = checkNow(now, 'allocate: now');
+    // The clock never goes back: an earlier `now` (a clock step) counts as the
+    // latest one seen.
+    const at = Math.max(checkNow(now, 'allocate: now'), this.lastCycleAt);
     this.lastCycleAt = at;
     const cycle = runCycle(this.cluster, this.config, at);
     return new Allocation(cycle.offers.map(offerView), cycle.passedOver);
@@ -431,4 +439,15 @@ function policy(raw: unknown, path: string, fallback: PlacementPolicy): Placemen
     throw new InvalidArgumentError(`${path}: must be 'binpack' or 'spread' (got ${describe(raw)})`);
   }
   return raw;
+}
+
+/** Per-role settings may only name roles the framework is subscribed to. */
+function checkKeysSubscribed(map: Map<string, unknown> | undefined, roles: Set<string>, path: string): void {
+  for (const role of map?.keys() ?? []) {
+    if (!roles.has(role)) throw new InvalidArgumentError(`${path}.${role}: '${role}' is not one of the framework's roles`);
+  }
+}
+
+function onlyRoles<T>(map: Map<string, T>, roles: Set<string>): Map<string, T> {
+  return new Map([...map].filter(([role]) => roles.has(role)));
 }

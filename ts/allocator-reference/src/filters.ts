@@ -1,9 +1,9 @@
 // Offer filters: a framework that declined resources on an agent for a role does
 // not see them (or any subset) again there until the filter expires.
 //
-// Expired filters are never purged: `now` comes from the caller and need not
-// grow, so a filter expired for one cycle may be active for a later cycle that
-// passes an earlier `now`. stats() counts those active at the last allocate().
+// The allocator's clock never goes back (allocate clamps `now` to the latest
+// seen), so a filter that has expired stays expired. stats() counts the filters
+// active at the last allocate().
 
 import * as res from './resources.js';
 import type { Resources } from './resources.js';
@@ -29,6 +29,8 @@ export class FilterStore {
     const key = slot(role, agentId);
     let list = slots.get(key);
     if (list === undefined) slots.set(key, (list = []));
+    // An identical filter adds nothing: keep one, so that counts agree.
+    if (list.some((f) => f.expiresAt === expiresAt && res.equals(f.refused, refused))) return;
     list.push({ role, agentId, refused, expiresAt });
   }
 

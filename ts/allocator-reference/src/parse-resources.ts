@@ -11,6 +11,7 @@ import { fromEntries, rangesEntry, scalarEntry } from './resources.js';
 import type { Entry, Resources } from './resources.js';
 import { DEFAULT_ROLE, checkRole } from './roles.js';
 import { MAX_RANGE_VALUE, MAX_THOUSANDTHS, checkWholeGpus, describe, toThousandths } from './units.js';
+import { resourcesFromText } from './resource-text.js';
 
 export type Kind = 'scalar' | 'ranges';
 
@@ -62,9 +63,7 @@ export class KindScope {
 
 /** `list` is a ResourcesLike from the caller, unchecked. */
 export function parseResources(list: unknown, path: string, kinds: KindScope): Resources {
-  if (typeof list === 'string') {
-    throw new InvalidArgumentError(`${path}: the reference allocator accepts Resource objects only`);
-  }
+  if (typeof list === 'string') list = resourcesFromText(list, path);
   if (!Array.isArray(list)) throw new InvalidArgumentError(`${path}: must be an array (got ${describe(list)})`);
   const merged = new Map<string, Entry>();
   list.forEach((raw: unknown, i) => {

@@ -188,3 +188,8 @@ export function toApiResource(e: Entry): Resource {
 export function toApi(x: Resources): Resource[] {
   return x.map(toApiResource);
 }
+
+/** Same resources (both contain the other). */
+export function equals(a: Resources, b: Resources): boolean {
+  return contains(a, b) && contains(b, a);
+}

@@ -86,7 +86,7 @@ test('malformed amounts, roles and weights', () => {
   failsCleanly('ERR_INVALID_WEIGHT', (a) => a.setWeights({ c: 2, d: 0 }));
   failsCleanly('ERR_INVALID_WEIGHT', (a) => a.setWeights({ c: Infinity }));
   failsCleanly('ERR_INVALID_QUOTA', (a) => a.setQuota('c', { guarantees: { cpus: 2 }, limits: { cpus: 1 } }));
-  failsCleanly('ERR_INVALID_ARGUMENT', (a) => a.addAgent({ id: 'ag3', resources: 'cpus:4' }));
+  failsCleanly('ERR_INVALID_RESOURCE', (a) => a.addAgent({ id: 'ag3', resources: 'cpus:4;mem:lots' }));
 });
 
 test('a batch of agents is all or nothing', () => {

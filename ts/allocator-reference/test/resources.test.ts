@@ -122,7 +122,21 @@ test('malformed resources', () => {
   throwsCode(() => parse([{ name: 'c p u s', scalar: 1 }]), 'ERR_INVALID_RESOURCE');
   throwsCode(() => parse([{ name: 'gpus', scalar: 1.5 }]), 'ERR_INVALID_RESOURCE');
   throwsCode(() => parse([{ name: 'cpus', scalar: 1, reservation: 'eng//ml' }]), 'ERR_INVALID_ROLE');
-  throwsCode(() => parse('cpus:4;mem:1024'), 'ERR_INVALID_ARGUMENT');
+  throwsCode(() => parse('cpus:4;mem:lots'), 'ERR_INVALID_RESOURCE');
+  throwsCode(() => parse('cpus'), 'ERR_INVALID_RESOURCE');
+});
+
+test('the text form reads as the same resources as objects', () => {
+  assert.equal(
+    parse('cpus:4; mem:1024;ports:[31000-31009,31020-31020];cpus(eng/ml):2;disk(*):10'),
+    parse([
+      { name: 'cpus', scalar: 4 },
+      { name: 'mem', scalar: 1024 },
+      { name: 'ports', ranges: [[31000, 31009], [31020, 31020]] },
+      { name: 'cpus', scalar: 2, reservation: 'eng/ml' },
+      { name: 'disk', scalar: 10 },
+    ]),
+  );
 });
 
 test('an agent keeps free = total − offered − used', () => {

@@ -73,10 +73,7 @@ impl Converter<'_> {
         };
         let reservation = match r.reservation.as_deref() {
             None | Some("*") => None,
-            Some(role) => Some(self.role(role, &format!("{field}.reservation")).map_err(|e| {
-                // A bad reservation is a bad resource, whatever the role check says.
-                err(ErrorCode::InvalidResource, e.message)
-            })?),
+            Some(role) => Some(self.role(role, &format!("{field}.reservation"))?),
         };
         if reservation.is_some() && r.revocable {
             return Err(err(ErrorCode::InvalidResource, format!("{field}: revocable resources cannot be reserved")));

@@ -156,6 +156,9 @@ impl Allocator {
         if !now.is_finite() {
             return Err(err(ErrorCode::InvalidArgument, format!("allocate: now: must be a finite time in milliseconds (got {now})")));
         }
+        // The clock never goes back: an earlier `now` (a clock step) counts as
+        // the latest one seen, so a filter that expired stays expired.
+        let now = now.max(self.last_now);
         self.refresh_shares();
         self.last_now = now;
         let order = self.agent_visit_order();
