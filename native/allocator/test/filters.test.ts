@@ -156,7 +156,32 @@ test('stats() counts filters until an allocate() finds them expired', () => {
   a.allocate(4_999);
   assert.is(a.stats().filters, 1, 'still active at 4 999');
   a.allocate(5_000);
-  assert.is(a.stats().filters, 0, 'expired at 5 000 and dropped');
+  assert.is(a.stats().filters, 0, 'expired at 5 000');
+});
+
+test('the cycle clock never goes back: an expired filter stays expired', () => {
+  const a = oneAgent();
+  a.decline(a.allocate(0).offerIds, { refuseSeconds: 5, now: 0 }); // expires at 5 000
+  assert.is(a.allocate(5_000).length, 1);
+  a.rescind(2);
+  // 4 999 is before the last cycle's 5 000: the cycle runs at 5 000
+  const stepped = a.allocate(4_999);
+  assert.equal(brief(stepped), [[3, 'f', 'r', 'ag']]);
+  assert.is(stepped.passedOver.filter, 0);
+  assert.is(a.stats().filters, 0);
+});
+
+test('an identical filter is kept once', () => {
+  const a = new Allocator();
+  a.addFramework({ id: 'f', roles: ['r'] });
+  a.addAgent(agent('ag').cpus(4).mem(64).using('f', 'r', cpus(4), mem(64)).build());
+  a.recover('f', 'ag', 'r', [cpus(1)], { refuseSeconds: 60, now: 0 });
+  a.recover('f', 'ag', 'r', [cpus(1)], { refuseSeconds: 60, now: 0 }); // the same (f, r, ag, cpus:1, 60 000)
+  assert.is(a.stats().filters, 1);
+  a.recover('f', 'ag', 'r', [cpus(1)], { refuseSeconds: 30, now: 0 }); // expires at 30 000: another
+  assert.is(a.stats().filters, 2);
+  // free cpus:3 is not within either filter's cpus:1
+  assert.equal(a.allocate(1).offer(0).resources, [cpus(3)]);
 });
 
 test.run();
