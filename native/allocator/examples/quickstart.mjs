@@ -1,0 +1,10 @@
+import { Allocator } from '@tessera/allocator';
+const allocator = new Allocator();
+allocator.addFramework({ id: 'web', roles: ['web'] });
+allocator.addFramework({ id: 'batch', roles: ['batch'] });
+allocator.addAgent({ id: 'a1', resources: 'cpus:4;mem:8192;ports:[31000-31099]' });
+allocator.addAgent({ id: 'a2', resources: 'cpus:8;mem:16384' });
+const offers = allocator.allocate();
+for (const o of offers) console.log(`offer ${o.id}: ${o.agentId} to ${o.frameworkId}`, JSON.stringify(o.resources));
+allocator.accept(offers.offerIds[0], 'cpus:1;mem:512', { refuseSeconds: 0 });
+console.log('a1 free:', JSON.stringify(allocator.agent('a1').free));
