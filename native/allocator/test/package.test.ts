@@ -54,6 +54,30 @@ test('the quickstart, as `node -e`, in a temp dir that links only this package',
   }
 });
 
+test('every js snippet of the README runs and prints what the README says', () => {
+  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+  const snippets = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(snippets.length >= 3);
+  // the first is the quickstart, its output in the block after it
+  assert.is(snippets[0], readFileSync(quickstart, 'utf8'));
+  assert.ok(readme.includes('```\n' + EXPECTED + '```'), 'the README shows the quickstart\'s output');
+  const dir = sandbox((target) => symlinkSync(packageDir, target, 'dir'));
+  try {
+    for (const snippet of snippets.slice(1)) {
+      // the others end with their output as `// ` comment lines
+      const lines = snippet.trimEnd().split('\n');
+      const firstOutput = lines.length - [...lines].reverse().findIndex((line) => !line.startsWith('// '));
+      const expected = lines.slice(firstOutput).map((line) => line.slice(3) + '\n').join('');
+      assert.ok(expected.length > 0, `no output written under:\n${snippet}`);
+      const run = node(['--input-type=module', '-e', snippet], dir);
+      assert.is(run.stderr, '');
+      assert.is(run.stdout, expected);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('examples/quickstart.mjs runs as a file', () => {
   assertRan(node([quickstart], tmpdir()));
 });
