@@ -1,7 +1,7 @@
 //! Agents: what each machine has, what is free, what is offered and used on it,
 //! and which frameworks refuse it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;

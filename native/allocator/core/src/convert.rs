@@ -96,8 +96,9 @@ impl Converter<'_> {
     }
 
     /// Quantities by name. `ranges_ok`: whether ranges names (counted in values)
-    /// may appear; `code` is the error code for a bad name or amount.
-    pub fn quantities(&mut self, spec: &QuantitiesSpec, field: &str, ranges_ok: bool, code: ErrorCode) -> Result<Quantities> {
+    /// may appear. A bad name or amount is a bad resource.
+    pub fn quantities(&mut self, spec: &QuantitiesSpec, field: &str, ranges_ok: bool) -> Result<Quantities> {
+        let code = ErrorCode::InvalidResource;
         let mut q = Quantities::default();
         for (name, value) in spec {
             let f = format!("{field}.{name}");

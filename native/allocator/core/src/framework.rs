@@ -1,7 +1,7 @@
 //! Frameworks: their roles (subscribed, suppressed, allocation in each), their
 //! capabilities, minimum allocatable resources and offer constraints.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;

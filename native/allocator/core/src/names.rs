@@ -6,7 +6,7 @@
 //! so callers resolve names through a [`NameDraft`] and commit it only once the
 //! whole call has been validated.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::error::{err, ErrorCode, Result};
 
@@ -35,7 +35,7 @@ pub struct Names {
 
 impl Default for Names {
     fn default() -> Self {
-        let mut names = Names { names: vec![], kinds: vec![], by_name: HashMap::new(), scalars: vec![] };
+        let mut names = Names { names: vec![], kinds: vec![], by_name: HashMap::default(), scalars: vec![] };
         for (name, kind) in [
             ("cpus", Kind::Scalar),
             ("mem", Kind::Scalar),

@@ -8,7 +8,9 @@
 //! winner stays the winner while the next task still fits on it (its key only
 //! shrinks and nobody else changes), so tasks are placed on it in a run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::agent::AgentIdx;
 use crate::allocator::Allocator;
@@ -272,7 +274,7 @@ impl Allocator {
             let mut out = Vec::with_capacity(specs.len());
             for (i, s) in specs.iter().enumerate() {
                 let field = format!("requests[{i}]");
-                let need = conv.quantities(&s.resources, &format!("{field}.resources"), true, ErrorCode::InvalidResource)?;
+                let need = conv.quantities(&s.resources, &format!("{field}.resources"), true)?;
                 if need.is_zero() {
                     return Err(err(ErrorCode::InvalidArgument, format!("{field}.resources: ask for at least one resource")));
                 }
@@ -324,12 +326,12 @@ impl Allocator {
                     .collect(),
             })
             .collect();
-        let mut planner = Planner { alloc: self, work, indices: Vec::new(), placed_quota: HashMap::new(), strategy };
+        let mut planner = Planner { alloc: self, work, indices: Vec::new(), placed_quota: HashMap::default(), strategy };
         let mut result = Placement::default();
         for (ri, q) in requests.iter().enumerate() {
             let ix = planner.index_for(q);
-            let mut per_agent: HashMap<u32, u32> = HashMap::new();
-            let mut pairs: HashMap<u32, usize> = HashMap::new();
+            let mut per_agent: HashMap<u32, u32> = HashMap::default();
+            let mut pairs: HashMap<u32, usize> = HashMap::default();
             let mut placed = 0u32;
             while placed < q.count {
                 let Some(slot) = planner.best(q, ix, &per_agent) else { break };

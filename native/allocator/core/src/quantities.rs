@@ -1,11 +1,32 @@
 //! Scalar quantities by resource name (dense over interned names): what DRF
 //! shares, quota and headroom are computed from.
 
+use smallvec::SmallVec;
+
 use crate::names::NameId;
 use crate::units::Milli;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Quantities(Vec<Milli>);
+/// Inline for the first eight names (cpus, mem, disk, gpus, ports and three
+/// custom ones), which always have a slot, so the quantities a take computes
+/// cost no allocation and no resizing.
+#[derive(Clone, Debug)]
+pub struct Quantities(SmallVec<[Milli; 8]>);
+
+impl Default for Quantities {
+    fn default() -> Self {
+        Quantities(SmallVec::from_buf([0; 8]))
+    }
+}
+
+/// Equal when every name has the same amount (missing slots are zero).
+impl PartialEq for Quantities {
+    fn eq(&self, other: &Self) -> bool {
+        let n = self.0.len().max(other.0.len());
+        (0..n).all(|i| self.get(i as NameId) == other.get(i as NameId))
+    }
+}
+
+impl Eq for Quantities {}
 
 impl Quantities {
     pub fn get(&self, name: NameId) -> Milli {

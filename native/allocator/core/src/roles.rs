@@ -7,7 +7,7 @@
 //! layers over the same keys: every live role ([`ALL`]) and the roles that stage
 //! 1 serves, those with unsatisfied quota guarantees ([`GUARANTEED`]).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -122,7 +122,7 @@ impl Roles {
     pub fn new(kind: SorterKind) -> Roles {
         let mut roles = Roles {
             roles: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             kind,
             required_headroom: Quantities::default(),
             quota_roles: 0,

@@ -1,6 +1,6 @@
 //! Agent operations: add (one or a batch), update, activate, deactivate, remove.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -113,7 +113,7 @@ impl Allocator {
     }
 
     fn add_agents_(&mut self, specs: &[AgentSpec], field: &str, batch: bool) -> Result<Vec<u32>> {
-        let mut seen: HashSet<&str> = HashSet::with_capacity(specs.len());
+        let mut seen: HashSet<&str> = HashSet::with_capacity_and_hasher(specs.len(), Default::default());
         for (i, s) in specs.iter().enumerate() {
             if self.agents.find(&s.id).is_some() {
                 return Err(err(ErrorCode::DuplicateAgent, format!("{}.id: agent '{}' already exists", at(field, i, batch), s.id)));

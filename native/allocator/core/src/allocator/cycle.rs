@@ -118,8 +118,9 @@ struct Variant {
 struct Take {
     fw: FwIdx,
     role: RoleIdx,
-    resources: Resources,
-    whole: bool,
+    /// `None` when the take is all of the agent's free resources, which then
+    /// move into the offer as they are.
+    resources: Option<Resources>,
 }
 
 /// Whether the amounts hold one of the minimum sets (SEMANTICS: allocatable).
@@ -236,9 +237,14 @@ impl Allocator {
             };
             took = true;
             let fw_handle = self.frameworks.get(t.fw).handle;
-            let agent_handle = self.agents.get(a).handle;
-            out.push(self.next_offer_id, fw_handle, t.role, agent_handle, &t.resources);
-            self.make_offer(a, t.fw, t.role, t.resources, t.whole);
+            let agent = self.agents.get_mut(a);
+            let agent_handle = agent.handle;
+            let (resources, whole) = match t.resources {
+                Some(r) => (r, false),
+                None => (std::mem::take(&mut agent.free), true),
+            };
+            out.push(self.next_offer_id, fw_handle, t.role, agent_handle, &resources);
+            self.make_offer(a, t.fw, t.role, resources, whole);
         }
     }
 
@@ -308,7 +314,7 @@ impl Allocator {
                 }
                 let whole = v.offer.iter().zip(entries).all(|(&amt, e)| amt == e.quantity());
                 let resources = if whole {
-                    agent.free.clone()
+                    None
                 } else {
                     let mut out = Vec::new();
                     for (e, &amt) in entries.iter().zip(&v.offer) {
@@ -320,9 +326,9 @@ impl Allocator {
                             Value::Ranges(_) => out.push(e.clone()),
                         }
                     }
-                    Resources::from_entries(out)
+                    Some(Resources::from_entries(out))
                 };
-                return Some(Take { fw: f, role: r, resources, whole });
+                return Some(Take { fw: f, role: r, resources });
             }
         }
         None

@@ -1,7 +1,7 @@
 //! Framework operations: add, update, activate, deactivate, remove, suppress,
 //! revive.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -55,7 +55,7 @@ fn min_allocatable(conv: &mut Converter, roles: &[RoleIdx], spec: &[(String, Vec
         let r = subscribed_role(conv, roles, role, &field)?;
         let mut list = Vec::with_capacity(sets.len());
         for (i, set) in sets.iter().enumerate() {
-            list.push(conv.quantities(set, &format!("{field}[{i}]"), true, ErrorCode::InvalidArgument)?);
+            list.push(conv.quantities(set, &format!("{field}[{i}]"), true)?);
         }
         out.push((r, Arc::new(list)));
     }

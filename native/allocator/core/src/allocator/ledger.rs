@@ -14,12 +14,12 @@ use crate::sorter::{SortKey, Sorter};
 
 impl Allocator {
     /// Moves `res` from the agent's free resources to (fw, role). The caller has
-    /// checked that the free resources hold `res`; `whole` says `res` is all of
-    /// them, which spares the subtraction.
+    /// checked that the free resources hold `res`; `whole` says `res` was all of
+    /// them and the caller has already taken them out of `free`.
     pub(crate) fn grant(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, whole: bool) {
         let agent = self.agents.get_mut(a);
         if whole {
-            agent.free = Resources::new();
+            debug_assert!(agent.free.is_empty());
         } else {
             let ok = agent.free.subtract(res);
             debug_assert!(ok, "grant of resources that are not free");
@@ -30,10 +30,23 @@ impl Allocator {
 
     /// Moves `res` held by (fw, role) back to the agent's free resources.
     pub(crate) fn release(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources) {
+        self.account(fw, role, res, -1);
         let agent = self.agents.get_mut(a);
         agent.free.add(res);
         agent.touch();
-        self.account(fw, role, res, -1);
+    }
+
+    /// `release` of resources the caller gives up: when nothing is free, they
+    /// become the free resources without a copy.
+    pub(crate) fn release_owned(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: Resources) {
+        self.account(fw, role, &res, -1);
+        let agent = self.agents.get_mut(a);
+        if agent.free.is_empty() {
+            agent.free = res;
+        } else {
+            agent.free.add(&res);
+        }
+        agent.touch();
     }
 
     fn account(&mut self, fw: FwIdx, role: RoleIdx, res: &Resources, sign: i64) {

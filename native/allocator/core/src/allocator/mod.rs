@@ -15,11 +15,11 @@ pub use cycle::{Allocation, OfferRecord};
 pub use offers::Refusal;
 pub use views::{AgentView, FrameworkView, OfferView, RoleView, Stats, UsedView};
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::agent::{AgentIdx, Agents};
 use crate::convert::Converter;
-use crate::error::{ErrorCode, Result};
+use crate::error::Result;
 use crate::filters::FwIdx;
 use crate::framework::Frameworks;
 use crate::names::{Kind, Names};
@@ -99,7 +99,7 @@ impl Allocator {
                 let mut conv = Converter { names: names.draft(), roles: &mut roles };
                 let mut out = Vec::with_capacity(sets.len());
                 for (i, set) in sets.iter().enumerate() {
-                    out.push(conv.quantities(set, &format!("minAllocatable[{i}]"), true, ErrorCode::InvalidArgument)?);
+                    out.push(conv.quantities(set, &format!("minAllocatable[{i}]"), true)?);
                 }
                 let pending = conv.names.into_pending();
                 names.commit(pending);
@@ -114,7 +114,7 @@ impl Allocator {
             roles,
             agents: Agents::default(),
             frameworks: Frameworks::default(),
-            offers: HashMap::new(),
+            offers: HashMap::default(),
             next_offer_id: 1,
             totals: Quantities::default(),
             shares_stale: false,

@@ -1,7 +1,7 @@
 //! What frameworks do with offers: decline, accept, and what the master does:
 //! rescind; and recover, when used resources come back (a task ended).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::{Allocator, Offer};
 use crate::agent::{AgentIdx, Used};
@@ -43,7 +43,7 @@ impl Refusal {
 impl Allocator {
     /// Checks offer ids: known, and no id twice.
     fn check_offer_ids(&self, ids: &[f64]) -> Result<Vec<u64>> {
-        let mut seen = HashSet::with_capacity(ids.len());
+        let mut seen = HashSet::with_capacity_and_hasher(ids.len(), Default::default());
         let mut out = Vec::with_capacity(ids.len());
         for (i, &raw) in ids.iter().enumerate() {
             if !(raw >= 1.0 && raw.fract() == 0.0 && raw <= crate::units::MAX_MILLI as f64) {
@@ -83,7 +83,7 @@ impl Allocator {
 
     pub(crate) fn rescind_one(&mut self, id: u64) {
         let o = self.take_offer(id);
-        self.release(o.agent, o.fw, o.role, &o.resources);
+        self.release_owned(o.agent, o.fw, o.role, o.resources);
     }
 
     fn refuse(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, refusal: Refusal) {
@@ -105,8 +105,8 @@ impl Allocator {
         let ids = self.check_offer_ids(offer_ids)?;
         for id in ids {
             let o = self.take_offer(id);
-            self.release(o.agent, o.fw, o.role, &o.resources);
             self.refuse(o.agent, o.fw, o.role, &o.resources, refusal);
+            self.release_owned(o.agent, o.fw, o.role, o.resources);
         }
         Ok(())
     }

@@ -50,8 +50,8 @@ impl Allocator {
         let spec = quota.unwrap_or(&empty);
         let ((r, guarantees, limit_q, limit_names), pending) = self.converting(|conv| {
             let r = conv.role(role, "role")?;
-            let g = conv.quantities(&spec.guarantees, "guarantees", false, ErrorCode::InvalidQuota)?;
-            let l = conv.quantities(&spec.limits, "limits", false, ErrorCode::InvalidQuota)?;
+            let g = conv.quantities(&spec.guarantees, "guarantees", false)?;
+            let l = conv.quantities(&spec.limits, "limits", false)?;
             // A limit of 0 is a limit; remember which names were given.
             let mut names = Vec::new();
             for (name, _) in &spec.limits {

@@ -1,6 +1,9 @@
 //! Weighted DRF: clients in ascending (dominant share / weight, name). The keys
 //! live in a B-tree, so a share change costs O(log n) and a scan walks clients in
 //! order, stopping at the first taker, instead of sorting everyone per agent.
+//!
+//! Most role-tree nodes hold a single entry (a role with no siblings, or only
+//! itself); those keep it outside the tree, so moving it is free.
 
 use std::collections::BTreeSet;
 
@@ -9,16 +12,24 @@ use crate::rng::Rng;
 
 #[derive(Clone, Debug, Default)]
 pub struct DrfSorter {
+    /// The only client, when there is exactly one; then `order` is empty.
+    one: Option<(SortKey, u32)>,
     order: BTreeSet<(SortKey, u32)>,
 }
 
-pub struct DrfIter<'a>(std::collections::btree_set::Iter<'a, (SortKey, u32)>);
+pub enum DrfIter<'a> {
+    One(Option<u32>),
+    Tree(std::collections::btree_set::Iter<'a, (SortKey, u32)>),
+}
 
 impl Iterator for DrfIter<'_> {
     type Item = u32;
     #[inline]
     fn next(&mut self) -> Option<u32> {
-        self.0.next().map(|(_, id)| *id)
+        match self {
+            DrfIter::One(id) => id.take(),
+            DrfIter::Tree(it) => it.next().map(|(_, id)| *id),
+        }
     }
 }
 
@@ -26,30 +37,53 @@ impl Sorter for DrfSorter {
     type Iter<'a> = DrfIter<'a>;
 
     fn insert(&mut self, id: u32, key: SortKey, _weight: f64) {
+        if self.one.is_none() && self.order.is_empty() {
+            self.one = Some((key, id));
+            return;
+        }
+        if let Some(only) = self.one.take() {
+            self.order.insert(only);
+        }
         self.order.insert((key, id));
     }
 
     fn remove(&mut self, id: u32, key: &SortKey) {
+        if self.one.as_ref().is_some_and(|(_, only)| *only == id) {
+            self.one = None;
+            return;
+        }
         // A clone of the Arc name is cheap; BTreeSet lookup needs the owned tuple.
         self.order.remove(&(key.clone(), id));
+        if self.order.len() == 1 {
+            self.one = self.order.pop_first();
+        }
     }
 
     fn rekey(&mut self, id: u32, old: &SortKey, new: SortKey, _weight: f64) {
+        if let Some((key, only)) = &mut self.one {
+            if *only == id {
+                *key = new;
+            }
+            return;
+        }
         if old.share == new.share && old.name == new.name {
             return;
         }
-        self.order.remove(&(old.clone(), id));
         self.order.insert((new, id));
+        self.order.remove(&(old.clone(), id));
     }
 
     fn prepare(&mut self, _rng: &mut Rng) {}
 
     fn iter(&self) -> DrfIter<'_> {
-        DrfIter(self.order.iter())
+        match &self.one {
+            Some((_, id)) => DrfIter::One(Some(*id)),
+            None => DrfIter::Tree(self.order.iter()),
+        }
     }
 
     fn len(&self) -> usize {
-        self.order.len()
+        self.order.len() + self.one.is_some() as usize
     }
 }
 
@@ -75,5 +109,21 @@ mod tests {
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 1, 2]);
         s.remove(1, &SortKey::new(0.06, &b));
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 2]);
+    }
+
+    #[test]
+    fn a_single_client_lives_outside_the_tree() {
+        let mut s = DrfSorter::default();
+        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
+        s.insert(7, SortKey::new(0.5, &a), 1.0);
+        s.rekey(7, &SortKey::new(0.5, &a), SortKey::new(0.9, &a), 1.0);
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![7]);
+        // A second client moves both into the tree, with a's current key.
+        s.insert(8, SortKey::new(0.6, &b), 1.0);
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![8, 7]);
+        s.remove(8, &SortKey::new(0.6, &b));
+        assert_eq!((s.len(), s.iter().collect::<Vec<_>>()), (1, vec![7]));
+        s.remove(7, &SortKey::new(0.9, &a));
+        assert_eq!(s.len(), 0);
     }
 }

@@ -2,7 +2,7 @@
 //! are drawn without replacement with probability proportional to weight
 //! (exponential clocks: the smallest −ln(u)/weight goes first).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{SortKey, Sorter};
 use crate::rng::Rng;
