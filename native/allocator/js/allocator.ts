@@ -49,6 +49,14 @@ type Arg = readonly [value: unknown, shape: Shape, path: string];
 
 const DEFAULT_REFUSE_SECONDS = 5;
 
+/** Options objects may be omitted, but not null or another kind of value. */
+function options<T extends object>(op: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  const m = mismatch(value, { object: {} }, 'options');
+  if (m) throw new InvalidArgumentError(`${op}: ${m}`);
+  return value;
+}
+
 function checkNumber(op: string, field: string, value: unknown): number {
   if (typeof value !== 'number') throw new InvalidArgumentError(`${op}: ${field}: expected a number, got ${typeof value}`);
   return value;
@@ -81,8 +89,9 @@ export class Allocator implements AllocatorApi {
   readonly #resourceNames: string[] = [];
   readonly #names: NameTable;
 
-  constructor(options: AllocatorOptions = {}) {
-    this.#native = this.#call('new Allocator', [[options, optionsShape, 'options']], () => new binding.NativeAllocator(options as never));
+  constructor(opts?: AllocatorOptions) {
+    const o = options('new Allocator', opts);
+    this.#native = this.#call('new Allocator', [[o, optionsShape, 'options']], () => new binding.NativeAllocator(o as never));
     this.#names = {
       frameworkId: (h) => {
         const id = this.#frameworkIds.get(h);
@@ -99,19 +108,18 @@ export class Allocator implements AllocatorApi {
     };
   }
 
-  /** Runs a native call; a refused argument becomes an error naming its path. */
+  /**
+   * Runs a native call after checking the arguments' shapes; whatever is thrown
+   * becomes an AllocatorError whose message names the operation and the field.
+   */
   #call<T>(op: string, args: readonly Arg[], fn: () => T): T {
+    for (const [value, shape, path] of args) {
+      const m = mismatch(value, shape, path);
+      if (m) throw new InvalidArgumentError(`${op}: ${m}`);
+    }
     try {
       return fn();
     } catch (thrown) {
-      if (thrown instanceof AllocatorError) throw thrown;
-      const code = (thrown as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && !code.startsWith('ERR_') && code !== 'GenericFailure') {
-        for (const [value, shape, path] of args) {
-          const m = mismatch(value, shape, path);
-          if (m) throw new InvalidArgumentError(`${op}: ${m}`);
-        }
-      }
       throw toAllocatorError(op, thrown);
     }
   }
@@ -216,7 +224,8 @@ export class Allocator implements AllocatorApi {
 
   setQuota(role: string, quota: QuotaSpec | null): void {
     this.#idArg('setQuota', 'role', role);
-    this.#call('setQuota', [[quota, { optional: quotaShape }, 'quota']], () => this.#native.setQuota(role, quota ?? undefined));
+    // null clears the quota, as does omitting it.
+    this.#call('setQuota', [[quota ?? undefined, { optional: quotaShape }, 'quota']], () => this.#native.setQuota(role, quota ?? undefined));
   }
 
   // ---- offers -----------------------------------------------------------
@@ -227,17 +236,19 @@ export class Allocator implements AllocatorApi {
     return new NativeAllocation(out, this.#names);
   }
 
-  decline(ids: number | ArrayLike<number>, options: FilterOptions = {}): void {
+  decline(ids: number | ArrayLike<number>, opts?: FilterOptions): void {
     const list = offerIds('decline', ids);
-    const refuse = checkNumber('decline', 'options.refuseSeconds', options.refuseSeconds ?? DEFAULT_REFUSE_SECONDS);
-    const now = checkNumber('decline', 'options.now', options.now ?? Date.now());
+    const o = options('decline', opts);
+    const refuse = checkNumber('decline', 'options.refuseSeconds', o.refuseSeconds ?? DEFAULT_REFUSE_SECONDS);
+    const now = checkNumber('decline', 'options.now', o.now ?? Date.now());
     this.#call('decline', [], () => this.#native.decline(list, refuse, now));
   }
 
-  accept(ids: number | ArrayLike<number>, used: ResourcesLike, options: FilterOptions = {}): void {
+  accept(ids: number | ArrayLike<number>, used: ResourcesLike, opts?: FilterOptions): void {
     const list = offerIds('accept', ids);
-    const refuse = checkNumber('accept', 'options.refuseSeconds', options.refuseSeconds ?? DEFAULT_REFUSE_SECONDS);
-    const now = checkNumber('accept', 'options.now', options.now ?? Date.now());
+    const o = options('accept', opts);
+    const refuse = checkNumber('accept', 'options.refuseSeconds', o.refuseSeconds ?? DEFAULT_REFUSE_SECONDS);
+    const now = checkNumber('accept', 'options.now', o.now ?? Date.now());
     this.#call('accept', [[used, resourcesShape, 'used']], () => this.#native.accept(list, used as never, refuse, now));
   }
 
@@ -246,12 +257,13 @@ export class Allocator implements AllocatorApi {
     this.#call('rescind', [], () => this.#native.rescind(list));
   }
 
-  recover(frameworkId: string, agentId: string, role: string, resources: ResourcesLike, options: FilterOptions = {}): void {
+  recover(frameworkId: string, agentId: string, role: string, resources: ResourcesLike, opts?: FilterOptions): void {
     this.#idArg('recover', 'frameworkId', frameworkId);
     this.#idArg('recover', 'agentId', agentId);
     this.#idArg('recover', 'role', role);
-    const refuse = checkNumber('recover', 'options.refuseSeconds', options.refuseSeconds ?? 0);
-    const now = checkNumber('recover', 'options.now', options.now ?? Date.now());
+    const o = options('recover', opts);
+    const refuse = checkNumber('recover', 'options.refuseSeconds', o.refuseSeconds ?? 0);
+    const now = checkNumber('recover', 'options.now', o.now ?? Date.now());
     this.#call('recover', [[resources, resourcesShape, 'resources']], () =>
       this.#native.recover(frameworkId, agentId, role, resources as never, refuse, now),
     );
@@ -259,14 +271,15 @@ export class Allocator implements AllocatorApi {
 
   // ---- placement --------------------------------------------------------
 
-  place(requests: readonly PlacementRequest[], options: PlacementOptions = {}): Placement {
+  place(requests: readonly PlacementRequest[], opts?: PlacementOptions): Placement {
+    const o = options('place', opts);
     const out = this.#call(
       'place',
       [
         [requests, { array: placementRequestShape }, 'requests'],
-        [options.strategy, { optional: 'string' }, 'options.strategy'],
+        [o.strategy, { optional: 'string' }, 'options.strategy'],
       ],
-      () => this.#native.place(requests as never, options.strategy),
+      () => this.#native.place(requests as never, o.strategy),
     );
     return new NativePlacement(out, this.#names);
   }

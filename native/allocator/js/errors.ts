@@ -1,7 +1,8 @@
 // The allocator's error catalogue. Every error the allocator throws is an
 // AllocatorError whose `code` is one of ErrorCode and whose message starts with
 // the path of the offending field, e.g.
-//   addAgent: agents[0].resources[2].scalar: must not be negative (got -1)
+//   addAgents: agents[3].resources[2].scalar: must not be negative (got -1)
+//   addAgent: agent.resources[2].scalar: must not be negative (got -1)
 // The Rust core has the same codes (core/src/error.rs); the binding hands them
 // over as the native error's `code` and toAllocatorError() picks the class.
 

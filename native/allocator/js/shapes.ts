@@ -1,7 +1,7 @@
-// Argument shapes, checked only after the binding refused an argument: the
-// binding's own conversion error names a Rust type, while the caller needs the
-// path of the field (`agents[3].resources[1].scalar: expected a number, got
-// string`). Checking after the fact keeps the happy path free of a second walk.
+// Argument shapes, checked before an argument reaches the binding: the binding's
+// own conversion errors name Rust types and read arrays or Maps as objects,
+// while the caller needs the path of the field at fault
+// (`agents[3].resources[1].scalar: expected a number, got string`).
 
 export type Shape =
   | 'string'
@@ -9,6 +9,7 @@ export type Shape =
   | 'boolean'
   | { optional: Shape }
   | { array: Shape }
+  | { pair: 'number' }
   | { record: Shape }
   | { object: Record<string, Shape> }
   | { oneOf: Shape[]; describe: string };
@@ -21,7 +22,7 @@ export const resourceShape: Shape = {
   object: {
     name: 'string',
     scalar: opt('number'),
-    ranges: opt(arr(arr('number'))),
+    ranges: opt(arr({ pair: 'number' })),
     reservation: opt('string'),
     revocable: opt('boolean'),
   },
@@ -76,6 +77,7 @@ function describe(shape: Shape): string {
   if (typeof shape === 'string') return `a ${shape}`;
   if ('optional' in shape) return describe(shape.optional);
   if ('array' in shape) return 'an array';
+  if ('pair' in shape) return 'a [begin, end] pair';
   if ('oneOf' in shape) return shape.describe;
   return 'an object';
 }
@@ -83,7 +85,14 @@ function describe(shape: Shape): string {
 function got(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
   return typeof value;
+}
+
+/** Objects whose own fields are the data: not arrays, Maps or Sets. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set);
 }
 
 /** The first place `value` does not fit `shape`, as `path: expected X, got Y`. */
@@ -91,13 +100,18 @@ export function mismatch(value: unknown, shape: Shape, path: string): string | u
   if (typeof shape === 'string') {
     return typeof value === shape ? undefined : `${path}: expected ${describe(shape)}, got ${got(value)}`;
   }
-  if ('optional' in shape) return value === undefined || value === null ? undefined : mismatch(value, shape.optional, path);
+  // Omitted is fine; null is not: the binding would read it as a value.
+  if ('optional' in shape) return value === undefined ? undefined : mismatch(value, shape.optional, path);
   if ('oneOf' in shape) {
-    return shape.oneOf.some((s) => mismatch(value, s, path) === undefined)
-      ? undefined
-      : Array.isArray(value)
-        ? shape.oneOf.map((s) => mismatch(value, s, path)).find((m) => m !== undefined && !m.endsWith('got an array'))
-        : `${path}: expected ${shape.describe}, got ${got(value)}`;
+    if (shape.oneOf.some((s) => mismatch(value, s, path) === undefined)) return undefined;
+    // Explain with the alternative of the value's own kind (an array against the
+    // array alternative), so the message points inside it.
+    const kin = shape.oneOf.find((s) => typeof s === 'object' && ('array' in s ? Array.isArray(value) : isRecord(value)));
+    return kin ? mismatch(value, kin, path) : `${path}: expected ${shape.describe}, got ${got(value)}`;
+  }
+  if ('pair' in shape) {
+    if (!Array.isArray(value) || value.length !== 2) return `${path}: expected a [begin, end] pair, got ${Array.isArray(value) ? `${value.length} numbers` : got(value)}`;
+    return value.map((v, i) => mismatch(v, 'number', `${path}[${i}]`)).find((m) => m !== undefined);
   }
   if ('array' in shape) {
     if (!Array.isArray(value)) return `${path}: expected an array, got ${got(value)}`;
@@ -107,9 +121,7 @@ export function mismatch(value: unknown, shape: Shape, path: string): string | u
     }
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `${path}: expected an object, got ${got(value)}`;
-  }
+  if (!isRecord(value)) return `${path}: expected an object, got ${got(value)}`;
   if ('record' in shape) {
     for (const [k, v] of Object.entries(value)) {
       const m = mismatch(v, shape.record, `${path}.${k}`);

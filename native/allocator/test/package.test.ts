@@ -109,14 +109,7 @@ test('at run time the package needs only itself and Node built-ins', () => {
   assert.equal(outside, []);
 });
 
-// BUG: package.json `files` lists "binding.js", but the loader is binding.cjs, so
-// `npm pack` leaves it out and the installed package fails with
-// "Cannot find module '../binding.cjs'" (dist/native.js). Reproduce:
-//   cd native/allocator && npm pack --ignore-scripts --pack-destination /tmp/p
-//   mkdir -p /tmp/p/app/node_modules/@tessera/allocator
-//   tar -xzf /tmp/p/tessera-allocator-0.1.0.tgz -C /tmp/p/app/node_modules/@tessera/allocator --strip-components=1
-//   cp examples/quickstart.mjs /tmp/p/app && node /tmp/p/app/quickstart.mjs
-test.skip('BUG: the packed tarball, installed on its own, runs the quickstart', () => {
+test('the packed tarball, installed on its own, runs the quickstart', () => {
   const work = mkdtempSync(join(tmpdir(), 'tessera-pack-'));
   try {
     const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: packageDir, encoding: 'utf8' });
