@@ -6,7 +6,7 @@
 import { Allocator } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, AgentBuilder, cpus, mem, who } from './helpers.js';
+import { agent, AgentBuilder, brief, cpus, mem, offeredAgents } from './helpers.js';
 
 function cluster(frameworks: Array<[string, string[]]>, use: (big: AgentBuilder) => AgentBuilder = (b) => b): Allocator {
   const a = new Allocator();
@@ -117,9 +117,17 @@ test('a cycle alternates between roles as shares grow', () => {
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fb', roles: ['b'] });
   for (const id of ['ag0', 'ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(100).build());
-  // each take adds .25 to the taker's share
-  // ag0: a = b = 0 → a; ag1: b = 0 < a = .25 → b; ag2: a = b = .25 → a; ag3: b = .25 < a = .5 → b
-  assert.equal(who(a.allocate(0)), ['fa@ag0', 'fb@ag1', 'fa@ag2', 'fb@ag3']);
+  const cycle = a.allocate(0);
+  // the four agents tie (util 0), so the cycle's shuffle decides which comes first; whichever
+  // it is, each take adds .25 to the taker's share:
+  // 1st agent: a = b = 0 → a; 2nd: b = 0 < a = .25 → b; 3rd: a = b = .25 → a; 4th: b = .25 < a = .5 → b
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'fa', 'a'],
+    [2, 'fb', 'b'],
+    [3, 'fa', 'a'],
+    [4, 'fb', 'b'],
+  ]);
+  assert.equal(offeredAgents(cycle), ['ag0', 'ag1', 'ag2', 'ag3'], 'every agent is offered once');
   assert.equal(a.roleOrder(), ['a', 'b']); // a = b = .5
 });
 
@@ -129,9 +137,14 @@ test('a role weighted 3 gets three agents of four', () => {
   a.addFramework({ id: 'fb', roles: ['b'] });
   a.setWeights({ a: 3 });
   for (const id of ['ag0', 'ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(100).build());
-  // ag0: a = b = 0 → a; ag1: a = .25 / 3 = .083 > b = 0 → b
-  // ag2: a = .083 < b = .25 → a; ag3: a = .5 / 3 = .167 < b = .25 → a
-  assert.equal(who(a.allocate(0)), ['fa@ag0', 'fb@ag1', 'fa@ag2', 'fa@ag3']);
+  const cycle = a.allocate(0);
+  // the agents tie (util 0); in whichever order they come, each take adds .25:
+  // 1st: a = b = 0 → a; 2nd: a = .25 / 3 = .083 > b = 0 → b
+  // 3rd: a = .083 < b = .25 → a; 4th: a = .5 / 3 = .167 < b = .25 → a
+  assert.equal([...cycle].map((o) => o.frameworkId), ['fa', 'fb', 'fa', 'fa']);
+  assert.equal(offeredAgents(cycle), ['ag0', 'ag1', 'ag2', 'ag3'], 'every agent is offered once');
+  assert.equal(a.role('a').allocated, { cpus: 3, mem: 300 });
+  assert.equal(a.role('b').allocated, { cpus: 1, mem: 100 });
 });
 
 test.run();

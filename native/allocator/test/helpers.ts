@@ -79,6 +79,42 @@ export function who(allocation: Allocation): string[] {
 }
 
 /**
+ * The agents offered, sorted by id, one entry per offer: equal to a list of
+ * distinct ids, it says every one of them was offered exactly once, whichever
+ * order the cycle visited them in.
+ */
+export function offeredAgents(allocation: Allocation): string[] {
+  return [...allocation].map((o) => o.agentId).sort();
+}
+
+/**
+ * The tie-break of the agent order (SEMANTICS.md, "Order", "Agent order"),
+ * written out from the rule: `fmix32((seq mod 2^32) XOR (cycle × 0x9E3779B1))`
+ * in 32-bit unsigned arithmetic, `cycle` counting the allocate() calls from 1.
+ */
+export function shuffle(seq: number, cycle: number): number {
+  let h = ((seq >>> 0) ^ Math.imul(cycle >>> 0, 0x9e3779b1)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The order in which cycle `cycle` visits agents of equal utilisation, given
+ * as `{id: seq}` (seq: 0, 1, … in addAgent order): ascending shuffle(seq, cycle),
+ * then ascending seq.
+ */
+export function tieOrder(seqs: Record<string, number>, cycle: number): string[] {
+  return Object.entries(seqs)
+    .map(([id, seq]) => ({ id, seq, tie: shuffle(seq, cycle) }))
+    .sort((x, y) => x.tie - y.tie || x.seq - y.seq)
+    .map((x) => x.id);
+}
+
+/**
  * Runs `fn`, which must throw an instance of `klass` with this `code` and a
  * message matching `path` (the field at fault). Returns the error.
  */

@@ -6,7 +6,7 @@ import type { Constraint } from '@tessera/allocator';
 import { Allocator } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, gpus, mem, NO_REJECTIONS, who } from './helpers.js';
+import { agent, brief, cpus, gpus, mem, NO_REJECTIONS, offeredAgents, who } from './helpers.js';
 
 const zoneIs = (value: string): Constraint => ({ attribute: 'zone', op: 'equals', value });
 
@@ -33,7 +33,9 @@ test('constraint: regexes, hostnames, AND inside a group, OR between groups', ()
     a.addAgent(agent('us2').hostname('node-2.us').attr('zone', 'us-2').attr('rack', 2.5).cpus(1).mem(64).build());
     a.addAgent(agent('eu1').hostname('node-1.eu').attr('zone', 'eu-1').cpus(1).mem(64).build());
     const cycle = a.allocate(0);
-    return [[...cycle].map((o) => o.agentId), cycle.passedOver.constraint];
+    // the agents tie (util 0), so the cycle visits them in its shuffle: list them in addAgent order
+    const added = ['us1', 'us2', 'eu1'];
+    return [[...cycle].map((o) => o.agentId).sort((x, y) => added.indexOf(x) - added.indexOf(y)), cycle.passedOver.constraint];
   };
   assert.equal(offered([[{ attribute: 'zone', op: 'matches', value: 'us-.*' }]]), [['us1', 'us2'], 1]);
   assert.equal(offered([[{ attribute: 'zone', op: 'matches', value: 'us' }]]), [[], 3], 'the whole text must match');
@@ -95,9 +97,17 @@ test('quotaLimit: the role\'s limit leaves too little to offer', () => {
   a.setQuota('r', { limits: { cpus: 2 } });
   for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(10).build());
   const cycle = a.allocate(0);
-  // ag1, ag2: cpus:1 mem:10 each; ag3: room 0 → q1 = mem:10 ≠ q0, below the minimum (cpus 0.01 or mem 32)
-  assert.equal(who(cycle), ['f@ag1', 'f@ag2']);
+  // the agents tie (util 0) and come in the cycle's shuffle; whichever comes first:
+  // 1st, 2nd: cpus:1 mem:10 each; 3rd: room 0 → q1 = mem:10 ≠ q0, below the minimum (cpus 0.01 or mem 32)
+  assert.equal([...cycle].map((o) => [o.frameworkId, o.resources]), [
+    ['f', [cpus(1), mem(10)]],
+    ['f', [cpus(1), mem(10)]],
+  ]);
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaLimit: 1 });
+  const offered = offeredAgents(cycle);
+  assert.is(new Set(offered).size, 2, 'two different agents');
+  const third = ['ag1', 'ag2', 'ag3'].find((id) => !offered.includes(id))!;
+  assert.equal(a.agent(third).free, [cpus(1), mem(10)], 'the third keeps all it has');
 });
 
 test('quotaHeadroom: what is left is held for another role\'s guarantee', () => {
@@ -106,9 +116,10 @@ test('quotaHeadroom: what is left is held for another role\'s guarantee', () => 
   a.addFramework({ id: 'f', roles: ['r'] });
   for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(10).build());
   const cycle = a.allocate(0);
-  // required cpus 2, available 3 → surplus 1: ag1 cpus:1 mem:10; then surplus 0:
-  // ag2 and ag3 leave mem:10 only, below the minimum → quotaHeadroom (no limit cut anything)
-  assert.equal(who(cycle), ['f@ag1']);
+  // required cpus 2, available 3 → surplus 1. The agents tie (util 0); whichever the cycle's
+  // shuffle puts first gives cpus:1 mem:10; then surplus 0:
+  // the other two leave mem:10 only, below the minimum → quotaHeadroom (no limit cut anything)
+  assert.equal([...cycle].map((o) => [o.frameworkId, o.resources]), [['f', [cpus(1), mem(10)]]]);
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaHeadroom: 2 });
 });
 
