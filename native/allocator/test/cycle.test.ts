@@ -5,7 +5,7 @@
 import { Allocator } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, NO_REJECTIONS, ports, who } from './helpers.js';
+import { agent, brief, cpus, mem, NO_REJECTIONS, ports, tieOrder, who } from './helpers.js';
 
 test('each agent goes to the lowest-share eligible framework', () => {
   const a = new Allocator();
@@ -18,7 +18,7 @@ test('each agent goes to the lowest-share eligible framework', () => {
   // cluster: cpus 30, mem 3000, gpus 1; shares in r: heavy = .2, light = .067, gpu-less = 0
   assert.equal(a.frameworkOrder('r'), ['gpu-less', 'light', 'heavy']);
   const cycle = a.allocate(0);
-  // binpack: held (util .8), then gpu, plain (util 0, by seq)
+  // binpack: held (util .8), then gpu and plain (util 0), a tie in the cycle's shuffle: either way
   // held: gpu-less (0) takes cpus:2 mem:1000 → gpu-less = max(2/30, 1000/3000) = .333
   // gpu: nobody has GPU_RESOURCES: gpu-less, light, heavy each passed over (gpu: 3)
   // plain: light = .067 < heavy = .2 < gpu-less = .333 → light
@@ -46,10 +46,52 @@ test('binpack visits the fullest agents first, spread the emptiest', () => {
     a.addFramework({ id: 'f', roles: ['r'] });
     return a;
   };
-  // util: empty = empty2 = 0, half = 2/4 = .5 (cpus), quarter = 100/400 = .25 (mem); ties by seq
+  // util: empty = empty2 = 0, half = 2/4 = .5 (cpus), quarter = 100/400 = .25 (mem)
+  // the tie goes by the shuffle of cycle 1: shuffle(0, 1) = 0x11fd02eb < shuffle(3, 1) = 0xa64b3dd9
+  assert.equal(tieOrder({ empty: 0, empty2: 3 }, 1), ['empty', 'empty2']);
   assert.equal(who(setup('binpack').allocate(0)), ['f@half', 'f@quarter', 'f@empty', 'f@empty2']);
   assert.equal(who(setup('spread').allocate(0)), ['f@empty', 'f@empty2', 'f@quarter', 'f@half']);
   assert.equal(who(new Allocator().allocate(0)), [], 'no agents, no offers');
+});
+
+test('equal agents change places from cycle to cycle; unequal ones keep to binpack and spread', () => {
+  // Among agents of equal utilisation, cycle c (the c-th allocate(), from 1) goes by ascending
+  // shuffle(seq, c), then seq. Mesos shuffles agents for the same reason: with a fixed tie order,
+  // the frameworks that declined an agent would meet it at the front of their DRF order every cycle.
+  const setup = (placement: 'binpack' | 'spread'): Allocator => {
+    const a = new Allocator({ placement });
+    a.addFramework({ id: 'old', roles: ['old'] });
+    a.addAgent(agent('t0').cpus(4).mem(400).build()); // seq 0
+    a.addAgent(agent('half').cpus(4).mem(400).using('old', 'old', cpus(2)).build()); // seq 1
+    a.addAgent(agent('t1').cpus(4).mem(400).build()); // seq 2
+    a.addAgent(agent('quarter').cpus(4).mem(400).using('old', 'old', mem(100)).build()); // seq 3
+    a.addAgent(agent('t2').cpus(4).mem(400).build()); // seq 4
+    a.addAgent(agent('t3').cpus(4).mem(400).build()); // seq 5
+    a.suppress('old'); // only f takes, each agent whole
+    a.addFramework({ id: 'f', roles: ['r'] });
+    return a;
+  };
+  // util: t0 = t1 = t2 = t3 = 0, half = 2/4 = .5 (cpus), quarter = 100/400 = .25 (mem)
+  const ties = { t0: 0, t1: 2, t2: 4, t3: 5 };
+  // cycle 1: shuffle(0, 1) = 0x11fd02eb < shuffle(5, 1) = 0x74cd84ed < shuffle(2, 1) = 0x7e32275d < shuffle(4, 1) = 0x9a4d7729
+  const cycle1 = ['t0', 't3', 't1', 't2'];
+  // cycle 2: shuffle(5, 2) = 0x5655552b < shuffle(4, 2) = 0x6a70ac66 < shuffle(2, 2) = 0x85a7d419 < shuffle(0, 2) = 0xbb2aafde
+  const cycle2 = ['t3', 't2', 't1', 't0'];
+  assert.equal(tieOrder(ties, 1), cycle1);
+  assert.equal(tieOrder(ties, 2), cycle2);
+  assert.not.equal(cycle1, cycle2);
+  const visited = (a: Allocator): string[] => {
+    const cycle = a.allocate(0);
+    assert.ok([...cycle].every((o) => o.frameworkId === 'f'));
+    a.rescind(cycle.offerIds); // all free again, no filters: the next cycle sees the same utilisations
+    return [...cycle].map((o) => o.agentId);
+  };
+  const binpack = setup('binpack');
+  assert.equal(visited(binpack), ['half', 'quarter', ...cycle1]);
+  assert.equal(visited(binpack), ['half', 'quarter', ...cycle2]);
+  const spread = setup('spread');
+  assert.equal(visited(spread), [...cycle1, 'quarter', 'half']);
+  assert.equal(visited(spread), [...cycle2, 'quarter', 'half']);
 });
 
 test('the agent order is fixed when the cycle starts', () => {
@@ -117,6 +159,8 @@ test('an Allocation is a lazy list of offers', () => {
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('ag1').cpus(1).mem(64).build());
   a.addAgent(agent('ag2').cpus(2).mem(64).build());
+  // both at util 0: ag1 comes first in cycle 1's shuffle, shuffle(0, 1) = 0x11fd02eb < shuffle(1, 1) = 0xb19fea7c
+  assert.equal(tieOrder({ ag1: 0, ag2: 1 }, 1), ['ag1', 'ag2']);
   const cycle = a.allocate(0);
   assert.equal([...cycle.offerIds], [1, 2]);
   assert.equal(cycle.offer(1), { id: 2, frameworkId: 'f', role: 'r', agentId: 'ag2', resources: [cpus(2), mem(64)] });
