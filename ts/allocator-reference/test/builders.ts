@@ -93,6 +93,15 @@ export function throwsCode(fn: () => unknown, code: string): void {
   assert.unreachable(`expected ${code}, but nothing was thrown`);
 }
 
+/**
+ * The agents offered, sorted by id, one entry per offer: equal to a list of
+ * distinct ids, it says every one of them was offered exactly once, whichever
+ * order the cycle visited them in.
+ */
+export function offeredAgents(offers: Iterable<{ agentId: string }>): string[] {
+  return [...offers].map((o) => o.agentId).sort();
+}
+
 /** Offers as compact tuples: [id, framework, role, agent]. */
 export function brief(offers: Iterable<{ id: number; frameworkId: string; role: string; agentId: string }>): Array<[number, string, string, string]> {
   return [...offers].map((o) => [o.id, o.frameworkId, o.role, o.agentId]);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReferenceAllocator } from '../src/index.js';
-import { agent, brief, cpus, mem } from './builders.js';
+import { agent, brief, cpus, mem, offeredAgents } from './builders.js';
 
 // One agent of cpus:100, mem:1000 holding the allocations; shares are per cent.
 function cluster(frameworks: Array<[string, string[]]>, build: (b: ReturnType<typeof agent>) => void): ReferenceAllocator {
@@ -100,14 +100,17 @@ test('a cycle alternates between roles as shares grow', () => {
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fb', roles: ['b'] });
   for (const id of ['ag0', 'ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(100).build());
-  // agents by seq (util 0 everywhere); each take adds .25 to the taker's share
-  // ag0: a = b = 0 → a; ag1: b = 0 < a = .25 → b; ag2: a = b = .25 → a; ag3: b = .25 < a = .5 → b
-  assert.equal(brief(a.allocate(0)), [
-    [1, 'fa', 'a', 'ag0'],
-    [2, 'fb', 'b', 'ag1'],
-    [3, 'fa', 'a', 'ag2'],
-    [4, 'fb', 'b', 'ag3'],
+  const cycle = a.allocate(0);
+  // util 0 everywhere: the agents tie and come in the cycle's shuffle; whichever comes first,
+  // each take adds .25 to the taker's share
+  // 1st: a = b = 0 → a; 2nd: b = 0 < a = .25 → b; 3rd: a = b = .25 → a; 4th: b = .25 < a = .5 → b
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'fa', 'a'],
+    [2, 'fb', 'b'],
+    [3, 'fa', 'a'],
+    [4, 'fb', 'b'],
   ]);
+  assert.equal(offeredAgents(cycle), ['ag0', 'ag1', 'ag2', 'ag3'], 'every agent is offered once');
 });
 
 test('a weighted role gets more in a cycle', () => {
@@ -116,12 +119,17 @@ test('a weighted role gets more in a cycle', () => {
   a.addFramework({ id: 'fb', roles: ['b'] });
   a.setWeights({ a: 3 });
   for (const id of ['ag0', 'ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(100).build());
-  // ag0: a = b = 0 → a; ag1: a = .25/3 = .083 > b = 0 → b
-  // ag2: a = .083 < b = .25 → a; ag3: a = .5/3 = .167 < b = .25 → a
+  const cycle = a.allocate(0);
+  // the agents tie (util 0); in whichever order they come, each take adds .25:
+  // 1st: a = b = 0 → a; 2nd: a = .25/3 = .083 > b = 0 → b
+  // 3rd: a = .083 < b = .25 → a; 4th: a = .5/3 = .167 < b = .25 → a
   assert.equal(
-    brief(a.allocate(0)).map(([, f, , ag]) => `${f}@${ag}`),
-    ['fa@ag0', 'fb@ag1', 'fa@ag2', 'fa@ag3'],
+    brief(cycle).map(([, f]) => f),
+    ['fa', 'fb', 'fa', 'fa'],
   );
+  assert.equal(offeredAgents(cycle), ['ag0', 'ag1', 'ag2', 'ag3'], 'every agent is offered once');
+  assert.equal(a.role('a').allocated, { cpus: 3, mem: 300 });
+  assert.equal(a.role('b').allocated, { cpus: 1, mem: 100 });
 });
 
 test('binpack visits the fullest agents first, spread the emptiest', () => {

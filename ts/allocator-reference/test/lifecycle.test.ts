@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReferenceAllocator } from '../src/index.js';
-import { agent, brief, cpus, mem, ports } from './builders.js';
+import { agent, brief, cpus, mem, offeredAgents, ports } from './builders.js';
 
 test('offer ids count up from 1 and are never reused', () => {
   const a = new ReferenceAllocator();
@@ -37,11 +37,14 @@ test('accepting several offers of one agent', () => {
   a.decline(first!.id, { refuseSeconds: 0 });
   a.addAgent(agent('other').cpus(1).build());
   const offers = a.allocate(0);
-  // binpack order is by util (both 0): ag (seq 0), other
-  assert.equal(brief(offers).map(([id, , , ag]) => [id, ag]), [[2, 'ag'], [3, 'other']]);
-  a.rescind(3);
+  // binpack order is by util, and both are at 0: a tie, in the cycle's shuffle. One offer each
+  assert.equal([...offers.offerIds], [2, 3]);
+  assert.equal(offeredAgents(offers), ['ag', 'other']);
+  const onAg = [...offers].find((o) => o.agentId === 'ag')!.id;
+  a.rescind([...offers].find((o) => o.agentId === 'other')!.id);
   const [again] = a.allocate(0); // other again
-  assert.throws(() => a.accept([2, again!.id], [cpus(1)]), /not for the framework, agent and role/);
+  assert.is(again!.agentId, 'other');
+  assert.throws(() => a.accept([onAg, again!.id], [cpus(1)]), /not for the framework, agent and role/);
 });
 
 test('recover returns used resources, optionally filtered', () => {
@@ -63,17 +66,24 @@ test('removeFramework rescinds its offers ascending and releases what it used', 
   a.addFramework({ id: 'g', roles: ['s'] });
   for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(64).build());
   a.addAgent(agent('ag4').cpus(2).mem(64).using('f', 'r', cpus(1)).build());
-  // ag4 (util .5) first: s = 0 < r → g; then ag1: r = f's cpus 1/5 = .2 vs s = (1/5, 64/256) = .25 → f
-  // ag2: r = .4 > s = .25 → g; ag3: r = .4 vs s = (2/5, 128/256) = .5 → f
-  assert.equal(brief(a.allocate(0)), [
-    [1, 'g', 's', 'ag4'],
-    [2, 'f', 'r', 'ag1'],
-    [3, 'g', 's', 'ag2'],
-    [4, 'f', 'r', 'ag3'],
+  const cycle = a.allocate(0);
+  // ag4 (util .5) first: s = 0 < r → g; then ag1–ag3, which tie (util 0) and come in the cycle's
+  // shuffle; whichever comes first: 1st: r = f's cpus 1/5 = .2 vs s = (1/5, 64/256) = .25 → f
+  // 2nd: r = .4 > s = .25 → g; 3rd: r = .4 vs s = (2/5, 128/256) = .5 → f
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'g', 's'],
+    [2, 'f', 'r'],
+    [3, 'g', 's'],
+    [4, 'f', 'r'],
   ]);
+  assert.is(cycle.offer(0).agentId, 'ag4');
+  assert.equal(offeredAgents(cycle), ['ag1', 'ag2', 'ag3', 'ag4'], 'every agent is offered once');
+  const [, fFirst, , fThird] = [...cycle].map((o) => o.agentId) as [string, string, string, string];
   assert.equal(a.removeFramework('f'), [2, 4]);
   assert.equal(a.agent('ag4').used, []);
   assert.equal(a.agent('ag4').free, [cpus(1)]); // g holds the rest in offer 1
+  assert.equal(a.agent(fFirst).free, [cpus(1), mem(64)]);
+  assert.equal(a.agent(fThird).free, [cpus(1), mem(64)]);
   assert.equal(a.role('r').allocated, {});
   assert.is(a.stats().frameworks, 1);
 });

@@ -15,10 +15,14 @@ function constrained(groups: ConstraintGroups): ReferenceAllocator {
   return a;
 }
 
-/** The agents offered to f, and how many were passed over for constraints. */
+/**
+ * The agents offered to f, in addAgent order (they tie at util 0, so the cycle
+ * visits them in its shuffle), and how many were passed over for constraints.
+ */
 function offeredTo(groups: ConstraintGroups): [string[], number] {
   const cycle = constrained(groups).allocate(0);
-  return [[...cycle].map((o) => o.agentId), cycle.passedOver.constraint];
+  const added = ['us1', 'us2', 'eu1'];
+  return [[...cycle].map((o) => o.agentId).sort((x, y) => added.indexOf(x) - added.indexOf(y)), cycle.passedOver.constraint];
 }
 
 const on = (attribute: string, op: Constraint['op'], value?: string): Constraint =>
