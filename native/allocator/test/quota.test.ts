@@ -4,7 +4,7 @@
 import { Allocator } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, revocable } from './helpers.js';
+import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, revocable, tieOrder } from './helpers.js';
 
 test('stage 1 serves a guarantee before DRF, up to the limit', () => {
   const a = new Allocator();
@@ -35,12 +35,15 @@ test('stage 1 visits every agent before stage 2 begins', () => {
   a.addAgent(agent('ag2').cpus(2).mem(100).build());
   const cycle = a.allocate(0);
   // required headroom cpus 4 = available cpus 4 → surplus cpus 0, mem 200
-  // stage 1, ag1: g = cpus:2, add mem = min(100, surplus 200) = 100; ag2: unsatisfied 2 → g = cpus:2, mem:100
+  // ag1 and ag2 tie (util 0); whichever the cycle's shuffle puts first:
+  // stage 1, 1st: g = cpus:2, add mem = min(100, surplus 200) = 100; 2nd: unsatisfied 2 → g = cpus:2, mem:100
   // stage 2: nothing is left for fa, although DRF alone would have alternated
-  assert.equal(brief(cycle), [
-    [1, 'fz', 'z', 'ag1'],
-    [2, 'fz', 'z', 'ag2'],
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'fz', 'z'],
+    [2, 'fz', 'z'],
   ]);
+  assert.equal(offeredAgents(cycle), ['ag1', 'ag2']);
+  assert.equal(cycle.offer(0).resources, [cpus(2), mem(100)]);
   assert.equal(cycle.offer(1).resources, [cpus(2), mem(100)]);
   assert.equal(a.role('z').consumedQuota, { cpus: 4, mem: 200 });
 });
@@ -52,6 +55,8 @@ test('limits chop offers in stage 2', () => {
   a.setQuota('o', { limits: { cpus: 5, mem: 300 } });
   a.addAgent(agent('ag1').cpus(10).mem(1000).build());
   a.addAgent(agent('ag2').cpus(2).mem(100).build());
+  // ag1 and ag2 tie (util 0); cycle 1 visits ag1 first: shuffle(0, 1) = 0x11fd02eb < shuffle(1, 1) = 0xb19fea7c
+  assert.equal(tieOrder({ ag1: 0, ag2: 1 }, 1), ['ag1', 'ag2']);
   const cycle = a.allocate(0);
   // cluster: cpus 12, mem 1100
   // ag1: o = u = 0 → fo: q0 = cpus:10 mem:1000, room cpus 5 mem 300 → cpus:5 mem:300
@@ -77,17 +82,20 @@ test('an ancestor\'s limit binds its descendants', () => {
   a.addAgent(agent('ag1').cpus(4).mem(100).build());
   a.addAgent(agent('ag2').cpus(4).mem(100).build());
   const cycle = a.allocate(0);
-  // ag1: ml = web = 0 → eng/ml: room min(eng 5, eng/ml 10) = 5 → cpus:4 mem:100
-  // ag2: web = 0 < ml → eng/web: room eng 5 − 4 = 1 → cpus:1 mem:100
+  // ag1 and ag2 tie (util 0); whichever the cycle's shuffle puts first:
+  // 1st: ml = web = 0 → eng/ml: room min(eng 5, eng/ml 10) = 5 → cpus:4 mem:100
+  // 2nd: web = 0 < ml → eng/web: room eng 5 − 4 = 1 → cpus:1 mem:100
   //      again: web (.25 < ml .5): room 0 → quotaLimit; ml: room min(0, 6) = 0 → quotaLimit
-  assert.equal(brief(cycle), [
-    [1, 'ml', 'eng/ml', 'ag1'],
-    [2, 'web', 'eng/web', 'ag2'],
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'ml', 'eng/ml'],
+    [2, 'web', 'eng/web'],
   ]);
+  assert.equal(offeredAgents(cycle), ['ag1', 'ag2']);
+  assert.equal(cycle.offer(0).resources, [cpus(4), mem(100)]);
   assert.equal(cycle.offer(1).resources, [cpus(1), mem(100)]);
   assert.is(cycle.passedOver.quotaLimit, 2);
   assert.equal(a.role('eng').consumedQuota, { cpus: 5, mem: 200 });
-  assert.equal(a.agent('ag2').free, [cpus(3)]);
+  assert.equal(a.agent(cycle.offer(1).agentId).free, [cpus(3)]);
 });
 
 test('headroom is held back for unmet guarantees', () => {
@@ -172,13 +180,16 @@ test('a nested guarantee is served in stage 1', () => {
   a.addAgent(agent('ag2').cpus(2).mem(100).build());
   const cycle = a.allocate(0);
   // required headroom: top-level eng unsatisfied cpus 4; available cpus 4 → surplus cpus 0, mem 200
-  // stage 1, ag1: eng/ml: g = cpus:2 (unsatisfied 3), add mem = 100 → cpus:2 mem:100
-  //          ag2: eng/ml unsatisfied 1 → g = cpus:1, add cpus = min(1, surplus 0) = 0, mem 100 → cpus:1 mem:100
-  // stage 2, ag2: free cpus:1; eng still needs 1, surplus 0: aa and eng/ml → quotaHeadroom
-  assert.equal(brief(cycle), [
-    [1, 'ml', 'eng/ml', 'ag1'],
-    [2, 'ml', 'eng/ml', 'ag2'],
+  // ag1 and ag2 tie (util 0); whichever the cycle's shuffle puts first:
+  // stage 1, 1st: eng/ml: g = cpus:2 (unsatisfied 3), add mem = 100 → cpus:2 mem:100
+  //          2nd: eng/ml unsatisfied 1 → g = cpus:1, add cpus = min(1, surplus 0) = 0, mem 100 → cpus:1 mem:100
+  // stage 2, 2nd: free cpus:1; eng still needs 1, surplus 0: aa and eng/ml → quotaHeadroom
+  assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
+    [1, 'ml', 'eng/ml'],
+    [2, 'ml', 'eng/ml'],
   ]);
+  assert.equal(offeredAgents(cycle), ['ag1', 'ag2']);
+  assert.equal(cycle.offer(0).resources, [cpus(2), mem(100)]);
   assert.equal(cycle.offer(1).resources, [cpus(1), mem(100)]);
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaHeadroom: 2 });
 });

@@ -14,13 +14,17 @@ test('constraint: agents outside the framework\'s constraints', () => {
   const a = new Allocator();
   a.addFramework({ id: 'us', roles: ['r'], offerConstraints: { r: [[zoneIs('us')]] } });
   a.addFramework({ id: 'eu', roles: ['s'], offerConstraints: { s: [[zoneIs('eu')]] } });
-  a.addAgent(agent('us1').attr('zone', 'us').cpus(1).mem(64).build());
-  a.addAgent(agent('eu1').attr('zone', 'eu').cpus(1).mem(64).build());
+  a.addFramework({ id: 'old', roles: ['old'] }); // holds cpus to set the agents' utilisation, then suppressed
+  a.addAgent(agent('us1').attr('zone', 'us').cpus(2).mem(64).using('old', 'old', cpus(1)).build());
+  a.addAgent(agent('eu1').attr('zone', 'eu').cpus(4).mem(64).using('old', 'old', cpus(1)).build());
   a.addAgent(agent('ap1').attr('zone', 'ap').cpus(1).mem(64).build());
   a.addAgent(agent('none').cpus(1).mem(64).build());
+  a.suppress('old');
   const cycle = a.allocate(0);
-  // us1: r = s = 0 → us takes. eu1: s = 0 < r → eu takes.
-  // ap1: s = .25 = r → r: us ✗, s: eu ✗. none: the same: 2 + 2 = 4
+  // binpack: us1 (util 1/2), eu1 (1/4), then ap1 and none (util 0, in the cycle's shuffle; either way the same)
+  // cluster: cpus 8, mem 256. us1: r = s = 0 → us takes cpus:1 mem:64 → r = max(1/8, 64/256) = .25
+  // eu1: s = 0 < r → eu takes cpus:3 mem:64 → s = max(3/8, 64/256) = .375
+  // ap1: r = .25 < s = .375 → r: us ✗, s: eu ✗. none: the same: 2 + 2 = 4
   assert.equal(who(cycle), ['us@us1', 'eu@eu1']);
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, constraint: 4 });
 });
