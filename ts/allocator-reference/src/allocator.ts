@@ -69,6 +69,8 @@ export class ReferenceAllocator implements AllocatorApi {
   private readonly config: CycleConfig;
   /** stats().filters counts the filters active at the last allocate(). */
   private lastCycleAt = -Infinity;
+  /** Cycles run so far: the agent order's tie shuffle depends on it. */
+  private cycles = 0;
 
   constructor(options: AllocatorOptions = {}) {
     const path = 'ReferenceAllocator: options';
@@ -312,7 +314,8 @@ export class ReferenceAllocator implements AllocatorApi {
     // latest one seen.
     const at = Math.max(checkNow(now, 'allocate: now'), this.lastCycleAt);
     this.lastCycleAt = at;
-    const cycle = runCycle(this.cluster, this.config, at);
+    this.cycles += 1;
+    const cycle = runCycle(this.cluster, this.config, at, this.cycles);
     return new Allocation(cycle.offers.map(offerView), cycle.passedOver);
   }
 

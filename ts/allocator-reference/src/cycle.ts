@@ -32,8 +32,9 @@ export interface CycleResult {
   readonly passedOver: PassedOver;
 }
 
-export function runCycle(cluster: Cluster, config: CycleConfig, now: number): CycleResult {
-  const agents = agentOrder(cluster, config.placement);
+/** Runs cycle number `cycle` (counted from 1) at `now`. */
+export function runCycle(cluster: Cluster, config: CycleConfig, now: number, cycle: number): CycleResult {
+  const agents = agentOrder(cluster, config.placement, cycle);
   // Who is a candidate cannot change during a cycle; only shares do.
   const candidates = candidatesByRole(cluster);
   const offers: OfferState[] = [];

@@ -10,6 +10,7 @@ use crate::constraints::ConstraintGroups;
 use crate::error::{err, ErrorCode, Result};
 use crate::filters::FwIdx;
 use crate::quantities::Quantities;
+use crate::ranks::{NameRanks, Relabeled};
 use crate::resources::RoleIdx;
 use crate::sorter::SortKey;
 
@@ -73,9 +74,18 @@ pub struct FrameworkRole {
     pub constraints: Option<Arc<ConstraintGroups>>,
 }
 
+/// What a scan needs to know of a framework without reading it: candidates
+/// with neither constraints nor their own minimums in any role are "plain",
+/// and a scan judges them from these bits and the agent alone.
+pub const FLAG_SPECIAL: u8 = 1;
+pub const FLAG_GPU: u8 = 2;
+pub const FLAG_REVOCABLE: u8 = 4;
+
 #[derive(Clone, Debug)]
 pub struct Framework {
     pub id: Arc<str>,
+    /// The id's rank among framework ids (the DRF tie-break).
+    pub rank: u64,
     /// Stable number of this framework for the JS side; never reused.
     pub handle: u32,
     pub active: bool,
@@ -96,6 +106,11 @@ impl Framework {
     pub fn is_candidate(&self, fr: &FrameworkRole) -> bool {
         self.active && fr.subscribed && !fr.suppressed
     }
+
+    pub fn flags(&self) -> u8 {
+        let special = self.roles.iter().any(|fr| fr.constraints.is_some() || fr.min_allocatable.is_some());
+        (special as u8 * FLAG_SPECIAL) | (self.capabilities.gpu() as u8 * FLAG_GPU) | (self.capabilities.revocable() as u8 * FLAG_REVOCABLE)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -103,6 +118,9 @@ pub struct Frameworks {
     slots: Vec<Option<Framework>>,
     vacant: Vec<FwIdx>,
     by_id: HashMap<Arc<str>, FwIdx>,
+    /// [`Framework::flags`] by index, dense for the scan's inner loop.
+    flags: Vec<u8>,
+    pub ranks: NameRanks,
     pub next_handle: u32,
 }
 
@@ -119,8 +137,12 @@ impl Frameworks {
         self.slots[f as usize].as_mut().expect("live framework index")
     }
 
-    pub fn insert(&mut self, fw: Framework) -> FwIdx {
+    /// Adds a framework, giving it a rank; `Relabeled::Yes` means every
+    /// framework's rank changed and the caller must re-key them.
+    pub fn insert(&mut self, mut fw: Framework) -> (FwIdx, Relabeled) {
         let id = fw.id.clone();
+        let relabeled = self.ranks.insert(&id);
+        fw.rank = self.ranks.get(&id);
         let idx = match self.vacant.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(fw);
@@ -132,12 +154,26 @@ impl Frameworks {
             }
         };
         self.by_id.insert(id, idx);
-        idx
+        if self.flags.len() <= idx as usize {
+            self.flags.resize(idx as usize + 1, 0);
+        }
+        self.refresh_flags(idx);
+        (idx, relabeled)
+    }
+
+    #[inline]
+    pub fn flags(&self, f: FwIdx) -> u8 {
+        self.flags[f as usize]
+    }
+
+    pub fn refresh_flags(&mut self, f: FwIdx) {
+        self.flags[f as usize] = self.get(f).flags();
     }
 
     pub fn remove(&mut self, f: FwIdx) -> Framework {
         let fw = self.slots[f as usize].take().expect("live framework index");
         self.by_id.remove(&fw.id);
+        self.ranks.remove(&fw.id);
         self.vacant.push(f);
         fw
     }

@@ -15,6 +15,7 @@ pub mod names;
 pub mod parse;
 pub mod placement;
 pub mod quantities;
+pub mod ranks;
 pub mod ranges;
 pub mod resources;
 pub mod rng;

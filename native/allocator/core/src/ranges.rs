@@ -2,7 +2,7 @@
 //! with adjacent intervals merged, so equal sets compare equal.
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RangeSet(Vec<(u64, u64)>);
+pub struct RangeSet(Vec<(u64, u64)>, u64);
 
 impl RangeSet {
     /// Builds a set from checked intervals; overlapping input is the caller's
@@ -17,7 +17,7 @@ impl RangeSet {
             }
         }
         intervals.sort_unstable();
-        let mut set = RangeSet(Vec::with_capacity(intervals.len()));
+        let mut set = RangeSet(Vec::with_capacity(intervals.len()), 0);
         for (b, e) in intervals {
             set.push_merged(b, e);
         }
@@ -25,17 +25,21 @@ impl RangeSet {
     }
 
     pub fn single(begin: u64, end: u64) -> RangeSet {
-        RangeSet(vec![(begin, end)])
+        RangeSet(vec![(begin, end)], end - begin + 1)
     }
 
     fn push_merged(&mut self, b: u64, e: u64) {
         if let Some(last) = self.0.last_mut() {
             if b <= last.1.saturating_add(1) {
-                last.1 = last.1.max(e);
+                if e > last.1 {
+                    self.1 += e - last.1;
+                    last.1 = e;
+                }
                 return;
             }
         }
         self.0.push((b, e));
+        self.1 += e - b + 1;
     }
 
     pub fn intervals(&self) -> &[(u64, u64)] {
@@ -46,13 +50,13 @@ impl RangeSet {
         self.0.is_empty()
     }
 
-    /// How many values the set holds.
+    /// How many values the set holds (kept, not counted: scans ask often).
     pub fn count(&self) -> u64 {
-        self.0.iter().map(|(b, e)| e - b + 1).sum()
+        self.1
     }
 
     pub fn union(&self, other: &RangeSet) -> RangeSet {
-        let mut out = RangeSet(Vec::with_capacity(self.0.len() + other.0.len()));
+        let mut out = RangeSet(Vec::with_capacity(self.0.len() + other.0.len()), 0);
         let (mut i, mut j) = (0, 0);
         while i < self.0.len() || j < other.0.len() {
             let next = if j >= other.0.len() || (i < self.0.len() && self.0[i] <= other.0[j]) {
@@ -84,7 +88,7 @@ impl RangeSet {
 
     /// `self − other` (values of `other` outside `self` are ignored).
     pub fn difference(&self, other: &RangeSet) -> RangeSet {
-        let mut out = RangeSet(Vec::with_capacity(self.0.len() + 1));
+        let mut out = RangeSet(Vec::with_capacity(self.0.len() + 1), 0);
         let mut j = 0;
         for &(b, e) in &self.0 {
             while j < other.0.len() && other.0[j].1 < b {
@@ -96,7 +100,7 @@ impl RangeSet {
             while k < other.0.len() && other.0[k].0 <= e {
                 let (ob, oe) = other.0[k];
                 if ob > cur {
-                    out.0.push((cur, ob - 1));
+                    out.push_merged(cur, ob - 1);
                 }
                 if oe >= e {
                     covered_to_end = true;
@@ -106,7 +110,7 @@ impl RangeSet {
                 k += 1;
             }
             if !covered_to_end && cur <= e {
-                out.0.push((cur, e));
+                out.push_merged(cur, e);
             }
         }
         out
@@ -120,7 +124,7 @@ impl RangeSet {
                 break;
             }
             let n = (e - b + 1).min(count);
-            out.0.push((b, b + n - 1));
+            out.push_merged(b, b + n - 1);
             count -= n;
         }
         out

@@ -197,6 +197,21 @@ impl Resources {
         q
     }
 
+    /// Scalar quantities of all entries, and of the unreserved non-revocable
+    /// ones, in one walk.
+    pub fn scalar_and_quota_quantities(&self) -> (Quantities, Quantities) {
+        let (mut all, mut quota) = (Quantities::default(), Quantities::default());
+        for e in &self.0 {
+            if let Value::Scalar(v) = e.value {
+                all.add(e.name, v);
+                if e.reservation.is_none() && !e.revocable {
+                    quota.add(e.name, v);
+                }
+            }
+        }
+        (all, quota)
+    }
+
     /// Scalar quantities of the unreserved, non-revocable entries only.
     pub fn quota_quantities(&self) -> Quantities {
         let mut q = Quantities::default();

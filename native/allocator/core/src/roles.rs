@@ -14,6 +14,7 @@ use smallvec::SmallVec;
 
 use crate::names::NameId;
 use crate::quantities::{Limits, Quantities};
+use crate::ranks::{NameRanks, Relabeled};
 use crate::resources::RoleIdx;
 use crate::rng::Rng;
 use crate::sorter::{AnyIter, AnySorter, SortKey, Sorter};
@@ -103,6 +104,8 @@ impl ShareBase<'_> {
 pub struct Roles {
     roles: Vec<Role>,
     by_name: HashMap<Arc<str>, RoleIdx>,
+    /// Role paths as integers that sort like the paths (the tie-break).
+    ranks: NameRanks,
     kind: SorterKind,
     /// Σ over top-level roles of unsatisfied guarantees.
     pub required_headroom: Quantities,
@@ -123,6 +126,7 @@ impl Roles {
         let mut roles = Roles {
             roles: Vec::new(),
             by_name: HashMap::default(),
+            ranks: NameRanks::default(),
             kind,
             required_headroom: Quantities::default(),
             quota_roles: 0,
@@ -134,7 +138,8 @@ impl Roles {
 
     fn push(&mut self, name: Arc<str>, parent: RoleIdx) -> RoleIdx {
         let idx = self.roles.len() as RoleIdx;
-        let key = SortKey::new(0.0, &name);
+        let relabeled = self.ranks.insert(&name);
+        let key = SortKey::new(0.0, self.ranks.get(&name));
         self.roles.push(Role {
             name: name.clone(),
             parent,
@@ -150,14 +155,27 @@ impl Roles {
             node: [AnySorter::new(self.kind), AnySorter::new(self.kind)],
             self_live: [false; 2],
             live_children: [0; 2],
-            self_key: key.clone(),
+            self_key: key,
             child_key: key,
         });
         self.by_name.insert(name, idx);
         if idx != ROOT {
             self.roles[parent as usize].children.push(idx);
         }
+        if relabeled == Relabeled::Yes {
+            self.rerank_all();
+        }
         idx
+    }
+
+    /// Every path's rank changed: moves every entry to its new key.
+    fn rerank_all(&mut self) {
+        for r in 1..self.roles.len() as RoleIdx {
+            let rank = self.ranks.get(&self.roles[r as usize].name);
+            let (s, c) = (self.roles[r as usize].self_key, self.roles[r as usize].child_key);
+            self.rekey_self(r, s.with_rank(rank));
+            self.rekey_child(r, c.with_rank(rank));
+        }
     }
 
     pub fn get(&self, r: RoleIdx) -> &Role {
@@ -277,12 +295,12 @@ impl Roles {
     /// ancestors, moving the entries in whichever layers hold them.
     fn refresh_keys_up(&mut self, r: RoleIdx, base: &ShareBase) {
         let role = &self.roles[r as usize];
-        let key = SortKey { share: base.share(&role.self_alloc) / role.weight, ..role.self_key.clone() };
+        let key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
         self.rekey_self(r, key);
         let mut cur = r;
         while cur != ROOT {
             let role = &self.roles[cur as usize];
-            let key = SortKey { share: base.share(&role.subtree_alloc) / role.weight, ..role.child_key.clone() };
+            let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
             self.rekey_child(cur, key);
             cur = self.roles[cur as usize].parent;
         }
@@ -293,7 +311,7 @@ impl Roles {
         let weight = role.weight;
         for layer in [ALL, GUARANTEED] {
             if role.self_live[layer] {
-                role.node[layer].rekey(self_id(r), &role.self_key, key.clone(), weight);
+                role.node[layer].rekey(self_id(r), &role.self_key, key, weight);
             }
         }
         role.self_key = key;
@@ -302,11 +320,11 @@ impl Roles {
     fn rekey_child(&mut self, c: RoleIdx, key: SortKey) {
         let (parent, weight, old, live) = {
             let role = &self.roles[c as usize];
-            (role.parent, role.weight, role.child_key.clone(), [self.subtree_live(c, ALL), self.subtree_live(c, GUARANTEED)])
+            (role.parent, role.weight, role.child_key, [self.subtree_live(c, ALL), self.subtree_live(c, GUARANTEED)])
         };
         for layer in [ALL, GUARANTEED] {
             if live[layer] {
-                self.roles[parent as usize].node[layer].rekey(child_id(c), &old, key.clone(), weight);
+                self.roles[parent as usize].node[layer].rekey(child_id(c), &old, key, weight);
             }
         }
         self.roles[c as usize].child_key = key;
@@ -316,8 +334,8 @@ impl Roles {
     pub fn refresh_all_keys(&mut self, base: &ShareBase) {
         for r in 1..self.roles.len() as RoleIdx {
             let role = &self.roles[r as usize];
-            let self_key = SortKey { share: base.share(&role.self_alloc) / role.weight, ..role.self_key.clone() };
-            let child_key = SortKey { share: base.share(&role.subtree_alloc) / role.weight, ..role.child_key.clone() };
+            let self_key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+            let child_key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
             self.rekey_self(r, self_key);
             self.rekey_child(r, child_key);
         }
@@ -338,7 +356,7 @@ impl Roles {
         {
             let role = &mut self.roles[r as usize];
             role.self_live[layer] = live;
-            let (key, weight) = (role.self_key.clone(), role.weight);
+            let (key, weight) = (role.self_key, role.weight);
             if live {
                 role.node[layer].insert(self_id(r), key, weight);
             } else {
@@ -360,7 +378,7 @@ impl Roles {
             }
             let parent = self.roles[cur as usize].parent;
             let parent_was = self.subtree_live(parent, layer);
-            let (key, weight) = (self.roles[cur as usize].child_key.clone(), self.roles[cur as usize].weight);
+            let (key, weight) = (self.roles[cur as usize].child_key, self.roles[cur as usize].weight);
             let p = &mut self.roles[parent as usize];
             if now {
                 p.node[layer].insert(child_id(cur), key, weight);

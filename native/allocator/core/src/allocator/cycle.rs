@@ -21,6 +21,7 @@ use super::{Allocator, PassedOver};
 use crate::agent::{AgentIdx, IdleScan};
 use crate::error::{err, ErrorCode, Result};
 use crate::filters::FwIdx;
+use crate::framework::{FLAG_GPU, FLAG_REVOCABLE, FLAG_SPECIAL};
 use crate::quantities::{Limits, Quantities};
 use crate::resources::{Entry, Resources, RoleIdx, Value};
 use crate::roles::{ALL, GUARANTEED};
@@ -39,6 +40,8 @@ pub struct Allocation {
     pub offsets: Vec<u32>,
     pub offer_ids: Vec<f64>,
     pub passed_over: PassedOver,
+    /// How many offers the cycle may make (its agents), to size the tape once.
+    expected: usize,
 }
 
 /// One offer of a cycle, for Rust callers and tests.
@@ -70,6 +73,13 @@ impl Allocation {
     }
 
     fn push(&mut self, id: u64, fw_handle: u32, role: RoleIdx, agent_handle: u32, res: &Resources) {
+        if self.tape.capacity() == 0 {
+            // Room for a typical offer per agent (five entries, a few port
+            // ranges), so a big cycle does not copy its tape while it grows.
+            self.tape.reserve(self.expected * 32);
+            self.offsets.reserve(self.expected);
+            self.offer_ids.reserve(self.expected);
+        }
         self.offsets.push(self.tape.len() as u32);
         self.offer_ids.push(id as f64);
         self.tape.extend_from_slice(&[id as f64, fw_handle as f64, role as f64, agent_handle as f64, res.len() as f64]);
@@ -89,6 +99,19 @@ impl Allocation {
             }
         }
     }
+}
+
+/// Where an agent falls among agents of equal utilisation in cycle `cycle`
+/// (SEMANTICS.md, "Agent order"): MurmurHash3's 32-bit finalizer of
+/// `seq XOR cycle × 0x9E3779B1`, wrapping, exactly as the reference computes it.
+fn shuffle(seq: u64, cycle: u32) -> u32 {
+    let mut h = (seq as u32) ^ cycle.wrapping_mul(0x9E37_79B1);
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xC2B2_AE35);
+    h ^= h >> 16;
+    h
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,8 +185,9 @@ impl Allocator {
         let now = now.max(self.last_now);
         self.refresh_shares();
         self.last_now = now;
+        self.cycles += 1;
         let order = self.agent_visit_order();
-        let mut out = Allocation::default();
+        let mut out = Allocation { expected: order.len(), ..Default::default() };
         if self.roles.guarantee_roles > 0 {
             for &a in &order {
                 self.visit(a, Stage::Guarantees, now, &mut out);
@@ -176,20 +200,22 @@ impl Allocator {
     }
 
     /// Active agents with something free, most-used first (binpack) or
-    /// least-used first (spread), ties by arrival.
+    /// least-used first (spread); ties in a per-cycle shuffle, then by arrival.
     fn agent_visit_order(&self) -> Vec<AgentIdx> {
         let scalars = self.names.scalars();
-        let mut keyed: Vec<(f64, u64, AgentIdx)> = self
+        let cycle = self.cycles as u32;
+        let mut keyed: Vec<(f64, u32, u64, AgentIdx)> = self
             .agents
             .iter()
             .filter(|(_, a)| a.active && !a.free.is_empty())
-            .map(|(i, a)| (a.utilization(scalars), a.seq, i))
+            .map(|(i, a)| (a.utilization(scalars), shuffle(a.seq, cycle), a.seq, i))
             .collect();
+        let ties = |x: &(f64, u32, u64, AgentIdx), y: &(f64, u32, u64, AgentIdx)| x.1.cmp(&y.1).then(x.2.cmp(&y.2));
         match self.agent_order {
-            AgentOrder::Binpack => keyed.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1))),
-            AgentOrder::Spread => keyed.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1))),
+            AgentOrder::Binpack => keyed.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then_with(|| ties(x, y))),
+            AgentOrder::Spread => keyed.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then_with(|| ties(x, y))),
         }
-        keyed.into_iter().map(|(_, _, i)| i).collect()
+        keyed.into_iter().map(|(_, _, _, i)| i).collect()
     }
 
     fn visit(&mut self, a: AgentIdx, stage: Stage, now: f64, out: &mut Allocation) {
@@ -254,6 +280,7 @@ impl Allocator {
         let entries = agent.free.entries();
         let layer = if stage == Stage::Guarantees { GUARANTEED } else { ALL };
         let count = stage == Stage::All;
+        let has_gpus = agent.has_gpus();
         for r in self.roles.order(layer) {
             let chain = self.roles.chain(r);
             if !entries.iter().any(|e| e.reservation.is_none_or(|res| chain.contains(&res))) {
@@ -262,25 +289,27 @@ impl Allocator {
             let mut variants: [Option<Variant>; 2] = [None, None];
             let same_variants = !agent.free.has_revocable();
             for f in crate::sorter::Sorter::iter(&self.roles.get(r).frameworks) {
-                let fw = self.frameworks.get(f);
-                let Some(fr) = fw.role(r) else { continue };
-                if let Some(c) = &fr.constraints {
+                // Plain frameworks (no constraints, no minimums of their own)
+                // are judged from their flags without reading them.
+                let flags = self.frameworks.flags(f);
+                let fr = if flags & FLAG_SPECIAL != 0 { self.frameworks.get(f).role(r) } else { None };
+                if let Some(c) = fr.and_then(|fr| fr.constraints.as_ref()) {
                     if !c.holds(&agent.hostname, &agent.attributes) {
                         counts.constraint += count as u64;
                         continue;
                     }
                 }
-                if agent.has_gpus() && !fw.capabilities.gpu() {
+                if has_gpus && flags & FLAG_GPU == 0 {
                     counts.gpu += count as u64;
                     continue;
                 }
-                let strip = !fw.capabilities.revocable() && !same_variants;
+                let strip = flags & FLAG_REVOCABLE == 0 && !same_variants;
                 let v = variants[strip as usize].get_or_insert_with(|| self.variant(a, r, &chain, strip, stage, now));
                 if v.avail_empty {
                     counts.min_allocatable += count as u64;
                     continue;
                 }
-                let (avail_ok, offer_ok) = match &fr.min_allocatable {
+                let (avail_ok, offer_ok) = match fr.and_then(|fr| fr.min_allocatable.as_ref()) {
                     None => (v.avail_ok_default, v.offer_ok_default),
                     Some(mins) => (allocatable(entries, &v.avail, mins), allocatable(entries, &v.offer, mins)),
                 };

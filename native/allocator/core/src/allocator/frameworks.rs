@@ -15,7 +15,8 @@ use crate::framework::{Capabilities, Framework, FrameworkRole};
 use crate::ids::check_id;
 use crate::quantities::Quantities;
 use crate::resources::RoleIdx;
-use crate::sorter::SortKey;
+use crate::ranks::Relabeled;
+use crate::sorter::{SortKey, Sorter};
 use crate::spec::{ConstraintGroupsSpec, FrameworkChanges, FrameworkSpec, QuantitiesSpec};
 
 type PerRole<T> = Vec<(RoleIdx, T)>;
@@ -110,17 +111,37 @@ impl Allocator {
         let id: Arc<str> = spec.id.as_str().into();
         let handle = self.frameworks.next_handle;
         self.frameworks.next_handle += 1;
-        let fw = Framework { id: id.clone(), handle, active: spec.active, capabilities, roles: SmallVec::new() };
-        let f = self.frameworks.insert(fw);
+        let fw = Framework { id: id.clone(), rank: 0, handle, active: spec.active, capabilities, roles: SmallVec::new() };
+        let (f, relabeled) = self.frameworks.insert(fw);
+        if relabeled == Relabeled::Yes {
+            self.rerank_frameworks();
+        }
         self.apply_role_settings(f, settings);
         self.global_version += 1;
         Ok(handle)
     }
 
+    /// Every framework id's rank changed: moves every framework to its new key.
+    fn rerank_frameworks(&mut self) {
+        let all: Vec<FwIdx> = self.frameworks.iter().map(|(f, _)| f).collect();
+        for f in all {
+            let rank = self.frameworks.ranks.get(&self.frameworks.get(f).id);
+            let fw = self.frameworks.get_mut(f);
+            fw.rank = rank;
+            for fr in fw.roles.iter_mut() {
+                let new = fr.key.with_rank(rank);
+                if fr.in_sorter {
+                    self.roles.get_mut(fr.role).frameworks.rekey(f, &fr.key, new, 1.0);
+                }
+                fr.key = new;
+            }
+        }
+    }
+
     /// Replaces the framework's role settings and syncs its candidacy.
     fn apply_role_settings(&mut self, f: FwIdx, s: RoleSettings) {
         let fw = self.frameworks.get_mut(f);
-        let id = fw.id.clone();
+        let rank = fw.rank;
         for fr in fw.roles.iter_mut() {
             fr.subscribed = s.roles.contains(&fr.role);
         }
@@ -131,7 +152,7 @@ impl Allocator {
                     subscribed: true,
                     suppressed: false,
                     alloc: Quantities::default(),
-                    key: SortKey::new(0.0, &id),
+                    key: SortKey::new(0.0, rank),
                     in_sorter: false,
                     min_allocatable: None,
                     constraints: None,
@@ -146,6 +167,7 @@ impl Allocator {
         self.sync_candidates(f);
         let fw = self.frameworks.get_mut(f);
         fw.roles.retain(|fr| fr.subscribed || !fr.alloc.is_zero());
+        self.frameworks.refresh_flags(f);
     }
 
     fn framework_idx(&self, id: &str, field: &str) -> Result<FwIdx> {
@@ -195,6 +217,7 @@ impl Allocator {
         self.names.commit(pending);
         if let Some(c) = capabilities {
             self.frameworks.get_mut(f).capabilities = c;
+            self.frameworks.refresh_flags(f);
         }
         self.apply_role_settings(f, settings);
         self.global_version += 1;

@@ -50,8 +50,7 @@ impl Allocator {
     }
 
     fn account(&mut self, fw: FwIdx, role: RoleIdx, res: &Resources, sign: i64) {
-        let q = res.scalar_quantities();
-        let quota_q = res.quota_quantities();
+        let (q, quota_q) = res.scalar_and_quota_quantities();
         for (n, v) in quota_q.iter() {
             self.free_quota.add(n, -sign * v);
         }
@@ -71,7 +70,7 @@ impl Allocator {
                 subscribed: false,
                 suppressed: false,
                 alloc: Quantities::default(),
-                key: SortKey::new(0.0, &fw.id),
+                key: SortKey::new(0.0, fw.rank),
                 in_sorter: false,
                 min_allocatable: None,
                 constraints: None,
@@ -81,9 +80,9 @@ impl Allocator {
         for (n, v) in q.iter() {
             fr.alloc.add(n, sign * v);
         }
-        let new = SortKey { share: base.share(&fr.alloc), ..fr.key.clone() };
+        let new = fr.key.with_share(base.share(&fr.alloc));
         if fr.in_sorter {
-            self.roles.get_mut(role).frameworks.rekey(f, &fr.key, new.clone(), 1.0);
+            self.roles.get_mut(role).frameworks.rekey(f, &fr.key, new, 1.0);
         }
         fr.key = new;
         if !fr.subscribed && fr.alloc.is_zero() {
@@ -104,7 +103,7 @@ impl Allocator {
         fr.in_sorter = want;
         let sorter = &mut self.roles.get_mut(role).frameworks;
         if want {
-            sorter.insert(f, fr.key.clone(), 1.0);
+            sorter.insert(f, fr.key, 1.0);
         } else {
             sorter.remove(f, &fr.key);
         }

@@ -80,6 +80,8 @@ pub struct Allocator {
     pub(crate) global_version: u64,
     /// The `now` of the last cycle; filters expiring by then no longer count.
     pub(crate) last_now: f64,
+    /// Cycles run so far; the agent order's tie shuffle depends on it.
+    pub(crate) cycles: u64,
     pub(crate) rng: Rng,
 }
 
@@ -121,6 +123,7 @@ impl Allocator {
             free_quota: Quantities::default(),
             global_version: 0,
             last_now: f64::NEG_INFINITY,
+            cycles: 0,
             rng: Rng::new(options.seed),
         })
     }
@@ -145,10 +148,10 @@ impl Allocator {
         for f in fw_ids {
             let fw = self.frameworks.get_mut(f);
             for fr in fw.roles.iter_mut() {
-                let new = crate::sorter::SortKey { share: base.share(&fr.alloc), ..fr.key.clone() };
+                let new = fr.key.with_share(base.share(&fr.alloc));
                 if fr.in_sorter {
                     use crate::sorter::Sorter;
-                    self.roles.get_mut(fr.role).frameworks.rekey(f, &fr.key, new.clone(), 1.0);
+                    self.roles.get_mut(fr.role).frameworks.rekey(f, &fr.key, new, 1.0);
                 }
                 fr.key = new;
             }

@@ -52,8 +52,7 @@ impl Sorter for DrfSorter {
             self.one = None;
             return;
         }
-        // A clone of the Arc name is cheap; BTreeSet lookup needs the owned tuple.
-        self.order.remove(&(key.clone(), id));
+        self.order.remove(&(*key, id));
         if self.order.len() == 1 {
             self.one = self.order.pop_first();
         }
@@ -66,11 +65,11 @@ impl Sorter for DrfSorter {
             }
             return;
         }
-        if old.share == new.share && old.name == new.name {
+        if *old == new {
             return;
         }
         self.order.insert((new, id));
-        self.order.remove(&(old.clone(), id));
+        self.order.remove(&(*old, id));
     }
 
     fn prepare(&mut self, _rng: &mut Rng) {}
@@ -90,40 +89,42 @@ impl Sorter for DrfSorter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+
+    // Names a < b < c, as ranks.
+    const A: u64 = 1;
+    const B: u64 = 2;
+    const C: u64 = 3;
 
     #[test]
     fn orders_by_share_then_name() {
         let mut s = DrfSorter::default();
-        let (a, b, c): (Arc<str>, Arc<str>, Arc<str>) = ("a".into(), "b".into(), "c".into());
         // shares: a = .05, b = .06, c = .01
-        s.insert(0, SortKey::new(0.05, &a), 1.0);
-        s.insert(1, SortKey::new(0.06, &b), 1.0);
-        s.insert(2, SortKey::new(0.01, &c), 1.0);
+        s.insert(0, SortKey::new(0.05, A), 1.0);
+        s.insert(1, SortKey::new(0.06, B), 1.0);
+        s.insert(2, SortKey::new(0.01, C), 1.0);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![2, 0, 1]);
         // c is allocated up to .1: a = .05, b = .06, c = .1
-        s.rekey(2, &SortKey::new(0.01, &c), SortKey::new(0.1, &c), 1.0);
+        s.rekey(2, &SortKey::new(0.01, C), SortKey::new(0.1, C), 1.0);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 1, 2]);
         // ties go to the smaller name: a = .06, b = .06
-        s.rekey(0, &SortKey::new(0.05, &a), SortKey::new(0.06, &a), 1.0);
+        s.rekey(0, &SortKey::new(0.05, A), SortKey::new(0.06, A), 1.0);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 1, 2]);
-        s.remove(1, &SortKey::new(0.06, &b));
+        s.remove(1, &SortKey::new(0.06, B));
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 2]);
     }
 
     #[test]
     fn a_single_client_lives_outside_the_tree() {
         let mut s = DrfSorter::default();
-        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
-        s.insert(7, SortKey::new(0.5, &a), 1.0);
-        s.rekey(7, &SortKey::new(0.5, &a), SortKey::new(0.9, &a), 1.0);
+        s.insert(7, SortKey::new(0.5, A), 1.0);
+        s.rekey(7, &SortKey::new(0.5, A), SortKey::new(0.9, A), 1.0);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![7]);
         // A second client moves both into the tree, with a's current key.
-        s.insert(8, SortKey::new(0.6, &b), 1.0);
+        s.insert(8, SortKey::new(0.6, B), 1.0);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![8, 7]);
-        s.remove(8, &SortKey::new(0.6, &b));
+        s.remove(8, &SortKey::new(0.6, B));
         assert_eq!((s.len(), s.iter().collect::<Vec<_>>()), (1, vec![7]));
-        s.remove(7, &SortKey::new(0.9, &a));
+        s.remove(7, &SortKey::new(0.9, A));
         assert_eq!(s.len(), 0);
     }
 }

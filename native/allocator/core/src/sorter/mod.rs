@@ -10,52 +10,35 @@
 pub mod drf;
 pub mod random;
 
-use std::cmp::Ordering;
-use std::sync::Arc;
-
 use crate::rng::Rng;
 
-/// A client's position: weighted dominant share, then name. `prefix` holds the
-/// name's first eight bytes so that most ties never compare whole strings.
-#[derive(Clone, Debug)]
+/// A client's position: weighted dominant share, then name. Both are integers:
+/// the share's IEEE-754 bits (shares are finite and non-negative, and such
+/// doubles order like their bits) and the name's rank (crate::ranks), so keys
+/// are small, `Copy` and compare with two integer comparisons.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SortKey {
-    pub share: f64,
-    pub prefix: u64,
-    pub name: Arc<str>,
+    share: u64,
+    pub rank: u64,
 }
 
 impl SortKey {
-    pub fn new(share: f64, name: &Arc<str>) -> SortKey {
-        SortKey { share, prefix: name_prefix(name), name: name.clone() }
+    pub fn new(share: f64, rank: u64) -> SortKey {
+        debug_assert!(share >= 0.0 && share.is_finite(), "share {share}");
+        // `+ 0.0` turns a -0.0 into 0.0, whose bits order first.
+        SortKey { share: (share + 0.0).to_bits(), rank }
     }
-}
 
-pub fn name_prefix(name: &str) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = name.len().min(8);
-    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
-    u64::from_be_bytes(buf)
-}
+    pub fn with_share(self, share: f64) -> SortKey {
+        SortKey::new(share, self.rank)
+    }
 
-impl PartialEq for SortKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+    pub fn with_rank(self, rank: u64) -> SortKey {
+        SortKey { rank, ..self }
     }
-}
-impl Eq for SortKey {}
-impl PartialOrd for SortKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for SortKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Shares are finite and non-negative (weights are > 0, totals > 0), so
-        // total_cmp agrees with `<` on them.
-        self.share
-            .total_cmp(&other.share)
-            .then(self.prefix.cmp(&other.prefix))
-            .then_with(|| self.name.cmp(&other.name))
+
+    pub fn share(self) -> f64 {
+        f64::from_bits(self.share)
     }
 }
 

@@ -66,14 +66,12 @@ impl Sorter for RandomSorter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn heavier_clients_come_first_more_often() {
-        let name: Arc<str> = "x".into();
         let mut s = RandomSorter::default();
-        s.insert(0, SortKey::new(0.0, &name), 1.0);
-        s.insert(1, SortKey::new(0.0, &name), 3.0);
+        s.insert(0, SortKey::new(0.0, 1), 1.0);
+        s.insert(1, SortKey::new(0.0, 1), 3.0);
         let mut rng = Rng::new(42);
         let mut first = [0u32; 2];
         for _ in 0..10_000 {
