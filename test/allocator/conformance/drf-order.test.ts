@@ -3,31 +3,33 @@
 // mem:1000 whose `used` entries set the allocations, so 1 cpu = .01 and
 // 10 mem = .01.
 
-import { Allocator } from '@tessera/allocator';
+import type { AllocatorApi } from '@tessera/allocator/types';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, AgentBuilder, brief, cpus, mem, offeredAgents } from './helpers.js';
 
-function cluster(frameworks: Array<[string, string[]]>, use: (big: AgentBuilder) => AgentBuilder = (b) => b): Allocator {
-  const a = new Allocator();
+import { both, type Make } from './both.ts';
+import { agent, AgentBuilder, brief, cpus, mem, offeredAgents } from './builders.ts';
+
+function cluster(make: Make, frameworks: Array<[string, string[]]>, use: (big: AgentBuilder) => AgentBuilder = (b) => b): AllocatorApi {
+  const a = make();
   for (const [id, roles] of frameworks) a.addFramework({ id, roles });
   a.addAgent(use(agent('big').cpus(100).mem(1000)).build());
   return a;
 }
 
-test('roles in ascending dominant share', () => {
-  const a = cluster([['fa', ['a']], ['fb', ['b']], ['fc', ['c']]], (big) =>
+both('roles in ascending dominant share', (make) => {
+  const a = cluster(make, [['fa', ['a']], ['fb', ['b']], ['fc', ['c']]], (big) =>
     big.using('fa', 'a', cpus(5), mem(20)).using('fb', 'b', cpus(1), mem(60)).using('fc', 'c', cpus(1)),
   );
-  // shares: a = max(.05, .02) = .05, b = max(.01, .06) = .06, c = .01
+  // shares: a = max(.05, .02) = .05 (cpus), b = max(.01, .06) = .06 (mem), c = .01
   assert.equal(a.roleOrder(), ['c', 'a', 'b']);
   assert.is(a.role('a').share, 5_000 / 100_000);
   assert.is(a.role('b').share, 60_000 / 1_000_000);
   assert.is(a.role('c').share, 1_000 / 100_000);
 });
 
-test('weights divide shares', () => {
-  const a = cluster([['fa', ['a']], ['fb', ['b']], ['fc', ['c']]], (big) =>
+both('weights divide shares', (make) => {
+  const a = cluster(make, [['fa', ['a']], ['fb', ['b']], ['fc', ['c']]], (big) =>
     big.using('fa', 'a', cpus(5)).using('fb', 'b', mem(60)).using('fc', 'c', cpus(2)),
   );
   a.setWeights({ b: 4, a: 2 });
@@ -41,14 +43,14 @@ test('weights divide shares', () => {
   assert.is(a.role('a').weight, 2);
 });
 
-test('equal shares go to the smaller name, by byte', () => {
-  const a = cluster([['f1', ['b']], ['f2', ['a']], ['f3', ['B']], ['f4', ['a-b']], ['f5', ['a_b']]]);
-  // shares: all 0; bytes: 'B' (0x42) < 'a' < 'a-b' ('-' 0x2d) < 'a_b' ('_' 0x5f) < 'b'
+both('equal shares go to the smaller name, by byte', (make) => {
+  const a = cluster(make, [['f1', ['b']], ['f2', ['a']], ['f3', ['B']], ['f4', ['a-b']], ['f5', ['a_b']]]);
+  // shares: all 0; bytes: 'B' (0x42) < 'a' < 'a-b' ('-' 0x2d) < 'a_b' ('_' 0x5f) < 'b': upper case first
   assert.equal(a.roleOrder(), ['B', 'a', 'a-b', 'a_b', 'b']);
 });
 
-test('hierarchical roles: subtrees compete, then the children inside', () => {
-  const a = cluster([['ml', ['eng/ml']], ['web', ['eng/web']], ['ops', ['ops']]], (big) =>
+both('hierarchical roles: subtrees compete, then the children inside', (make) => {
+  const a = cluster(make, [['ml', ['eng/ml']], ['web', ['eng/web']], ['ops', ['ops']]], (big) =>
     big.using('ml', 'eng/ml', cpus(10)).using('web', 'eng/web', cpus(20)).using('ops', 'ops', cpus(25)),
   );
   // top level: eng = .10 + .20 = .30 > ops = .25; inside eng: ml = .10 < web = .20
@@ -61,8 +63,8 @@ test('hierarchical roles: subtrees compete, then the children inside', () => {
   assert.equal(a.roleOrder(), ['eng/ml', 'eng/web', 'ops']);
 });
 
-test('a role with candidates competes with its own children (pre-order)', () => {
-  const a = cluster([['eng', ['eng']], ['ml', ['eng/ml']], ['web', ['eng/web']], ['ops', ['ops']]], (big) =>
+both('a role with candidates competes with its own children (pre-order)', (make) => {
+  const a = cluster(make, [['eng', ['eng']], ['ml', ['eng/ml']], ['web', ['eng/web']], ['ops', ['ops']]], (big) =>
     big.using('eng', 'eng', cpus(15)).using('ml', 'eng/ml', cpus(10)).using('web', 'eng/web', cpus(20)).using('ops', 'ops', cpus(25)),
   );
   // top level: eng = .15 + .10 + .20 = .45 > ops = .25
@@ -73,8 +75,9 @@ test('a role with candidates competes with its own children (pre-order)', () => 
   assert.equal(a.roleOrder(), ['eng', 'eng/ml', 'eng/web', 'ops']);
 });
 
-test('deeper trees: every level is sorted by subtree share', () => {
+both('deeper trees: every level is sorted by subtree share', (make) => {
   const a = cluster(
+    make,
     [['t1', ['eng/ml/train']], ['t2', ['eng/ml/serve']], ['w', ['eng/web']], ['o', ['ops']]],
     (big) => big.using('t1', 'eng/ml/train', cpus(3)).using('t2', 'eng/ml/serve', cpus(4)).using('w', 'eng/web', cpus(5)).using('o', 'ops', cpus(20)),
   );
@@ -83,14 +86,14 @@ test('deeper trees: every level is sorted by subtree share', () => {
   assert.equal(a.roleOrder(), ['eng/web', 'eng/ml/train', 'eng/ml/serve', 'ops']);
 });
 
-test('at equal shares a role comes before its children', () => {
-  const a = cluster([['eng', ['eng']], ['ml', ['eng/ml']]]);
+both('at equal shares a role comes before its children', (make) => {
+  const a = cluster(make, [['eng', ['eng']], ['ml', ['eng/ml']]]);
   // SELF(eng) = 0 and CHILD(eng/ml) = 0: path 'eng' < 'eng/ml'
   assert.equal(a.roleOrder(), ['eng', 'eng/ml']);
 });
 
-test('only roles with candidates are live', () => {
-  const a = cluster([['fa', ['a']], ['fb', ['b']], ['fc', ['c']]]);
+both('only roles with candidates are live', (make) => {
+  const a = cluster(make, [['fa', ['a']], ['fb', ['b']], ['fc', ['c']]]);
   a.deactivateFramework('fa');
   a.suppress('fb');
   assert.equal(a.roleOrder(), ['c']);
@@ -101,8 +104,8 @@ test('only roles with candidates are live', () => {
   assert.equal(a.roleOrder(), ['a', 'b', 'c']);
 });
 
-test('frameworks in a role: by unweighted share, then by id', () => {
-  const a = cluster([['f1', ['x']], ['f2', ['x']], ['f3', ['x']], ['f4', ['x']], ['f5', ['x', 'y']]], (big) =>
+both('frameworks in a role: by unweighted share, then by id', (make) => {
+  const a = cluster(make, [['f1', ['x']], ['f2', ['x']], ['f3', ['x']], ['f4', ['x']], ['f5', ['x', 'y']]], (big) =>
     big.using('f1', 'x', cpus(3)).using('f2', 'x', mem(10)).using('f5', 'y', cpus(50)),
   );
   a.setWeights({ x: 10 });
@@ -112,8 +115,8 @@ test('frameworks in a role: by unweighted share, then by id', () => {
   assert.equal(a.frameworkOrder('nobody'), []);
 });
 
-test('a cycle alternates between roles as shares grow', () => {
-  const a = new Allocator();
+both('a cycle alternates between roles as shares grow', (make) => {
+  const a = make();
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fb', roles: ['b'] });
   for (const id of ['ag0', 'ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(100).build());
@@ -131,8 +134,8 @@ test('a cycle alternates between roles as shares grow', () => {
   assert.equal(a.roleOrder(), ['a', 'b']); // a = b = .5
 });
 
-test('a role weighted 3 gets three agents of four', () => {
-  const a = new Allocator();
+both('a role weighted 3 gets three agents of four', (make) => {
+  const a = make();
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fb', roles: ['b'] });
   a.setWeights({ a: 3 });
