@@ -3,20 +3,22 @@
 // given explicitly: a filter made at `now` for `s` seconds is active while
 // `now' < now + s × 1000`.
 
-import { Allocator } from '@tessera/allocator';
+import type { AllocatorApi } from '@tessera/allocator/types';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, who } from './helpers.js';
 
-function oneAgent(): Allocator {
-  const a = new Allocator();
+import { both, type Make } from './both.ts';
+import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, who } from './builders.ts';
+
+function oneAgent(make: Make): AllocatorApi {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('ag').cpus(4).mem(4096).build());
   return a;
 }
 
-test('a declined offer is filtered until the filter expires', () => {
-  const a = oneAgent();
+both('a declined offer is filtered until the filter expires', (make) => {
+  const a = oneAgent(make);
   const first = a.allocate(1_000);
   a.decline(first.offerIds, { refuseSeconds: 10, now: 1_000 }); // expires at 1 000 + 10 000 = 11 000 ms
   assert.equal(a.agent('ag').free, [cpus(4), mem(4096)], 'declined resources are free again');
@@ -29,15 +31,15 @@ test('a declined offer is filtered until the filter expires', () => {
   assert.equal(after.passedOver, NO_REJECTIONS);
 });
 
-test('decline refuses for 5 seconds by default', () => {
-  const a = oneAgent();
+both('decline refuses for 5 seconds by default', (make) => {
+  const a = oneAgent(make);
   a.decline(a.allocate(0).offerIds, { now: 0 });
   assert.is(a.allocate(4_999).passedOver.filter, 1);
   assert.is(a.allocate(5_000).length, 1);
 });
 
-test('refuseSeconds 0 makes no filter, Infinity one that never expires', () => {
-  const a = oneAgent();
+both('refuseSeconds 0 makes no filter, Infinity one that never expires', (make) => {
+  const a = oneAgent(make);
   a.decline(a.allocate(0).offerIds, { refuseSeconds: 0, now: 0 });
   assert.is(a.stats().filters, 0);
   a.decline(a.allocate(0).offerIds, { refuseSeconds: Infinity, now: 0 });
@@ -47,8 +49,8 @@ test('refuseSeconds 0 makes no filter, Infinity one that never expires', () => {
   assert.is(late.passedOver.filter, 1);
 });
 
-test('a filter refuses only what was refused, or less', () => {
-  const a = oneAgent();
+both('a filter refuses only what was refused, or less', (make) => {
+  const a = oneAgent(make);
   a.addFramework({ id: 'other', roles: ['o'] });
   a.suppress('other');
   const [offer] = a.allocate(0);
@@ -62,15 +64,15 @@ test('a filter refuses only what was refused, or less', () => {
   assert.equal(cycle.offer(0).resources, [cpus(4), mem(4096)]);
 });
 
-test('accepting everything leaves nothing to filter', () => {
-  const a = oneAgent();
+both('accepting everything leaves nothing to filter', (make) => {
+  const a = oneAgent(make);
   a.accept(a.allocate(0).offerIds, [cpus(4), mem(4096)], { refuseSeconds: 100, now: 0 });
   assert.is(a.stats().filters, 0);
   assert.equal(a.agent('ag').free, []);
 });
 
-test('filters are per framework and role', () => {
-  const a = new Allocator();
+both('filters are per framework and role', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r1', 'r2'] });
   a.addAgent(agent('ag').cpus(4).mem(4096).build());
   const [offer] = a.allocate(0);
@@ -86,8 +88,8 @@ test('filters are per framework and role', () => {
   assert.equal(who(a.allocate(2)), ['g@ag']);
 });
 
-test('revive drops the filters of the revived roles and unsuppresses them', () => {
-  const a = new Allocator();
+both('revive drops the filters of the revived roles and unsuppresses them', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r1', 'r2'] });
   a.addAgent(agent('ag1').cpus(1).mem(100).build());
   a.addAgent(agent('ag2').cpus(1).mem(100).build());
@@ -120,8 +122,8 @@ test('revive drops the filters of the revived roles and unsuppresses them', () =
   assert.equal(a.roleOrder(), ['r1', 'r2']);
 });
 
-test('suppress without roles suppresses every subscribed role', () => {
-  const a = new Allocator();
+both('suppress without roles suppresses every subscribed role', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r1', 'r2'] });
   a.addAgent(agent('ag').cpus(1).mem(100).build());
   a.suppress('f');
@@ -133,18 +135,33 @@ test('suppress without roles suppresses every subscribed role', () => {
   assert.is(a.offer(1)!.role, 'r2');
 });
 
-test('recover can refuse what it returns', () => {
-  const a = new Allocator();
+both('suppressed roles and inactive frameworks get no offers', (make) => {
+  const a = oneAgent(make);
+  a.suppress('f');
+  assert.equal(a.roleOrder(), []);
+  assert.is(a.allocate(0).length, 0);
+  a.revive('f');
+  a.deactivateFramework('f');
+  assert.is(a.allocate(0).length, 0);
+  a.activateFramework('f');
+  assert.is(a.allocate(0).length, 1);
+});
+
+both('recover can refuse what it returns', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('ag').cpus(4).mem(1024).using('f', 'r', cpus(4), mem(1024)).build());
   assert.is(a.allocate(0).length, 0);
   a.recover('f', 'ag', 'r', [cpus(2), mem(512)], { refuseSeconds: 10, now: 0 });
   assert.equal(a.agent('ag').used, [{ frameworkId: 'f', role: 'r', resources: [cpus(2), mem(512)] }]);
   assert.equal(a.agent('ag').free, [cpus(2), mem(512)]);
+  assert.is(a.allocate(5_000).passedOver.filter, 1);
   assert.is(a.allocate(9_999).passedOver.filter, 1);
   assert.equal(a.allocate(10_000).offer(0).resources, [cpus(2), mem(512)]);
+  a.recover('f', 'ag', 'r', [cpus(2), mem(512)]);
+  assert.equal(a.agent('ag').used, [], 'empty used entries are omitted');
   // recover refuses nothing by default
-  const b = new Allocator();
+  const b = make();
   b.addFramework({ id: 'f', roles: ['r'] });
   b.addAgent(agent('ag').cpus(4).mem(1024).using('f', 'r', cpus(4), mem(1024)).build());
   b.recover('f', 'ag', 'r', [cpus(4), mem(1024)], { now: 0 });
@@ -153,18 +170,32 @@ test('recover can refuse what it returns', () => {
   assert.equal(who(b.allocate(0)), ['f@ag']);
 });
 
-test('stats() counts filters until an allocate() finds them expired', () => {
-  const a = oneAgent();
+both('removing the agent or framework drops its filters; a new total too', (make) => {
+  const a = oneAgent(make);
+  a.decline(a.allocate(0).offerIds, { refuseSeconds: Infinity, now: 0 });
+  assert.equal(a.updateAgent('ag', { hostname: 'renamed' }), []);
+  assert.is(a.stats().filters, 1, 'a new hostname keeps filters');
+  a.updateAgent('ag', { resources: [cpus(4), mem(4096)] });
+  assert.is(a.stats().filters, 0, 'a new total drops them');
+  a.decline(a.allocate(0).offerIds, { refuseSeconds: Infinity, now: 0 });
+  a.removeAgent('ag');
+  assert.is(a.stats().filters, 0);
+});
+
+both('stats() counts filters until an allocate() finds them expired', (make) => {
+  const a = oneAgent(make);
   a.decline(a.allocate(0).offerIds, { refuseSeconds: 5, now: 0 }); // expires at 5 000
   assert.is(a.stats().filters, 1);
   a.allocate(4_999);
   assert.is(a.stats().filters, 1, 'still active at 4 999');
   a.allocate(5_000);
   assert.is(a.stats().filters, 0, 'expired at 5 000');
+  a.allocate(4_999); // the clock never goes back: still 5 000, still expired
+  assert.is(a.stats().filters, 0);
 });
 
-test('the cycle clock never goes back: an expired filter stays expired', () => {
-  const a = oneAgent();
+both('the cycle clock never goes back: an expired filter stays expired', (make) => {
+  const a = oneAgent(make);
   a.decline(a.allocate(0).offerIds, { refuseSeconds: 5, now: 0 }); // expires at 5 000
   assert.is(a.allocate(5_000).length, 1);
   a.rescind(2);
@@ -175,8 +206,8 @@ test('the cycle clock never goes back: an expired filter stays expired', () => {
   assert.is(a.stats().filters, 0);
 });
 
-test('an identical filter is kept once', () => {
-  const a = new Allocator();
+both('an identical filter is kept once', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('ag').cpus(4).mem(64).using('f', 'r', cpus(4), mem(64)).build());
   a.recover('f', 'ag', 'r', [cpus(1)], { refuseSeconds: 60, now: 0 });
