@@ -1,13 +1,14 @@
 // Quota: guarantees served in stage 1, limits and headroom in stage 2, and
 // what counts as consumed (SEMANTICS.md, "Quota" and the two stages).
 
-import { Allocator } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, revocable, tieOrder } from './helpers.js';
 
-test('stage 1 serves a guarantee before DRF, up to the limit', () => {
-  const a = new Allocator();
+import { both } from './both.ts';
+import { agent, brief, cpus, mem, NO_REJECTIONS, offeredAgents, revocable, throwsCode, tieOrder } from './builders.ts';
+
+both('stage 1 serves a guarantee before DRF, up to the limit', (make) => {
+  const a = make();
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fz', roles: ['z'] });
   a.setQuota('z', { guarantees: { cpus: 4 }, limits: { cpus: 6 } });
@@ -16,7 +17,7 @@ test('stage 1 serves a guarantee before DRF, up to the limit', () => {
   // without quota a (= 0, smaller name) would come first. Stage 1, z: unsatisfied cpus 4 → g = cpus:4
   //   add cpus = min(10 − 4, max(0, room 6 − 4)) = 2, then min(2, surplus 10 − 4 = 6) = 2
   //   add mem = min(1000, surplus 1000) = 1000 → cpus:6 mem:1000
-  // stage 2: a = 0 < z → fa takes cpus:4; z's guarantee is met, so no headroom is kept
+  // stage 2: a = 0 < z = .6 → fa takes cpus:4; z's guarantee is met, so no headroom is kept
   assert.equal(brief(cycle), [
     [1, 'fz', 'z', 'ag'],
     [2, 'fa', 'a', 'ag'],
@@ -24,10 +25,11 @@ test('stage 1 serves a guarantee before DRF, up to the limit', () => {
   assert.equal(cycle.offer(0).resources, [cpus(6), mem(1000)]);
   assert.equal(cycle.offer(1).resources, [cpus(4)]);
   assert.equal(cycle.passedOver, NO_REJECTIONS);
+  assert.equal(a.role('z').consumedQuota, { cpus: 6, mem: 1000 });
 });
 
-test('stage 1 visits every agent before stage 2 begins', () => {
-  const a = new Allocator();
+both('stage 1 visits every agent before stage 2 begins', (make) => {
+  const a = make();
   a.addFramework({ id: 'fa', roles: ['a'] });
   a.addFramework({ id: 'fz', roles: ['z'] });
   a.setQuota('z', { guarantees: { cpus: 4 } });
@@ -48,8 +50,8 @@ test('stage 1 visits every agent before stage 2 begins', () => {
   assert.equal(a.role('z').consumedQuota, { cpus: 4, mem: 200 });
 });
 
-test('limits chop offers in stage 2', () => {
-  const a = new Allocator();
+both('limits chop offers in stage 2', (make) => {
+  const a = make();
   a.addFramework({ id: 'fo', roles: ['o'] });
   a.addFramework({ id: 'fu', roles: ['u'] });
   a.setQuota('o', { limits: { cpus: 5, mem: 300 } });
@@ -73,8 +75,19 @@ test('limits chop offers in stage 2', () => {
   assert.equal(a.role('o').limits, { cpus: 5, mem: 300 });
 });
 
-test('an ancestor\'s limit binds its descendants', () => {
-  const a = new Allocator();
+both('a limit on one resource chops that resource only, and the rescan counts as quotaLimit', (make) => {
+  const a = make();
+  a.addFramework({ id: 'fo', roles: ['o'] });
+  a.setQuota('o', { limits: { cpus: 5 } });
+  a.addAgent(agent('ag').cpus(10).mem(1000).build());
+  const cycle = a.allocate(0);
+  // q0 = cpus:10 mem:1000, room cpus 5 → cpus:5 mem:1000; again q0 = cpus:5, room 0 → quotaLimit
+  assert.equal(cycle.offer(0).resources, [cpus(5), mem(1000)]);
+  assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaLimit: 1 });
+});
+
+both('an ancestor\'s limit binds its descendants', (make) => {
+  const a = make();
   a.addFramework({ id: 'ml', roles: ['eng/ml'] });
   a.addFramework({ id: 'web', roles: ['eng/web'] });
   a.setQuota('eng', { limits: { cpus: 5 } });
@@ -98,8 +111,8 @@ test('an ancestor\'s limit binds its descendants', () => {
   assert.equal(a.agent(cycle.offer(1).agentId).free, [cpus(3)]);
 });
 
-test('headroom is held back for unmet guarantees', () => {
-  const a = new Allocator();
+both('headroom is held back for unmet guarantees', (make) => {
+  const a = make();
   a.setQuota('q', { guarantees: { cpus: 6 } }); // nobody in q yet
   a.addFramework({ id: 'fo', roles: ['o'] });
   a.addAgent(agent('ag1').cpus(4).mem(100).build());
@@ -108,7 +121,7 @@ test('headroom is held back for unmet guarantees', () => {
   // required headroom cpus 6; available cpus 8, mem 200 → surplus cpus 2, mem 200
   // ag1 and ag2 tie (util 0); whichever the cycle's shuffle puts first:
   // 1st: q0 = cpus:4 mem:100 → cpus:2 mem:100; again q0 = cpus:2, surplus 0 → empty → quotaHeadroom
-  // 2nd: q0 = cpus:4 mem:100 → mem:100 (≥ the default minimum mem 32); again → quotaHeadroom
+  // 2nd: q0 = cpus:4 mem:100 → mem:100 (≥ the default minimum mem 32); again: cpus only → quotaHeadroom
   assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
     [1, 'fo', 'o'],
     [2, 'fo', 'o'],
@@ -133,8 +146,8 @@ test('headroom is held back for unmet guarantees', () => {
   assert.equal(a.role('q').consumedQuota, { cpus: 6 });
 });
 
-test('consumedQuota: unreserved non-revocable holdings plus reservations in agents\' totals', () => {
-  const a = new Allocator();
+both('consumedQuota: unreserved non-revocable holdings plus reservations in agents\' totals', (make) => {
+  const a = make();
   a.addFramework({ id: 'ml', roles: ['eng/ml'], capabilities: ['REVOCABLE_RESOURCES'] });
   a.addAgent(
     agent('ag')
@@ -156,11 +169,13 @@ test('consumedQuota: unreserved non-revocable holdings plus reservations in agen
   assert.equal(a.role('eng/ml').allocated, { cpus: 14, mem: 100 });
 });
 
-test('reservations count against a guarantee whether allocated or not', () => {
-  const a = new Allocator();
+both('reservations count against a guarantee whether allocated or not', (make) => {
+  const a = make();
   a.setQuota('eng', { guarantees: { cpus: 3 } });
   a.addAgent(agent('ag').cpus(8).cpus(2, 'eng/ml').mem(100).build());
-  assert.equal(a.role('eng').consumedQuota, { cpus: 2 });
+  assert.equal(a.role('eng/ml').consumedQuota, { cpus: 2 });
+  assert.equal(a.role('eng').consumedQuota, { cpus: 2 }); // the subtree's reservations
+  assert.equal(a.role('ops').consumedQuota, {});
   a.addFramework({ id: 'ops', roles: ['ops'] });
   const cycle = a.allocate(0);
   // unsatisfied eng = cpus 3 − 2 = 1 → required headroom cpus 1; available cpus 8 → surplus 7
@@ -170,8 +185,8 @@ test('reservations count against a guarantee whether allocated or not', () => {
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaHeadroom: 1 });
 });
 
-test('a nested guarantee is served in stage 1', () => {
-  const a = new Allocator();
+both('a nested guarantee is served in stage 1 and bounded by the parent', (make) => {
+  const a = make();
   a.setQuota('eng', { guarantees: { cpus: 4 } });
   a.setQuota('eng/ml', { guarantees: { cpus: 3 } });
   a.addFramework({ id: 'ml', roles: ['eng/ml'] });
@@ -181,9 +196,11 @@ test('a nested guarantee is served in stage 1', () => {
   const cycle = a.allocate(0);
   // required headroom: top-level eng unsatisfied cpus 4; available cpus 4 → surplus cpus 0, mem 200
   // ag1 and ag2 tie (util 0); whichever the cycle's shuffle puts first:
-  // stage 1, 1st: eng/ml: g = cpus:2 (unsatisfied 3), add mem = 100 → cpus:2 mem:100
-  //          2nd: eng/ml unsatisfied 1 → g = cpus:1, add cpus = min(1, surplus 0) = 0, mem 100 → cpus:1 mem:100
-  // stage 2, 2nd: free cpus:1; eng still needs 1, surplus 0: aa and eng/ml → quotaHeadroom
+  // stage 1, 1st: eng/ml: g = cpus:2 (unsatisfied 3), add mem = min(100, surplus 200) = 100 → cpus:2 mem:100
+  //          2nd: eng/ml unsatisfied 1 → g = cpus:1, add cpus = min(1, surplus (2 − 2) = 0) = 0
+  //               add mem = min(100, 100) = 100 → cpus:1 mem:100
+  // stage 2, 2nd: free cpus:1; eng still needs 4 − 3 = 1, surplus cpus 1 − 1 = 0:
+  //               aa: q0 = cpus:1 → quotaHeadroom; eng/ml: q0 = cpus:1, surplus 0 → quotaHeadroom
   assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
     [1, 'ml', 'eng/ml'],
     [2, 'ml', 'eng/ml'],
@@ -194,11 +211,11 @@ test('a nested guarantee is served in stage 1', () => {
   assert.equal(cycle.passedOver, { ...NO_REJECTIONS, quotaHeadroom: 2 });
 });
 
-test('quota views: zero guarantees vanish, zero limits forbid, null clears', () => {
-  const a = new Allocator();
+both('quota views: zero guarantees vanish, zero limits forbid, null clears', (make) => {
+  const a = make();
   a.setQuota('eng', { guarantees: { cpus: 4, mem: 0 }, limits: { cpus: 8, gpus: 0 } });
-  assert.equal(a.role('eng').guarantees, { cpus: 4 });
-  assert.equal(a.role('eng').limits, { cpus: 8, gpus: 0 });
+  assert.equal(a.role('eng').guarantees, { cpus: 4 }); // a zero guarantee guarantees nothing
+  assert.equal(a.role('eng').limits, { cpus: 8, gpus: 0 }); // a zero limit forbids
   a.setQuota('eng', null);
   assert.equal(a.role('eng').guarantees, {});
   assert.equal(a.role('eng').limits, {});
@@ -212,6 +229,23 @@ test('quota views: zero guarantees vanish, zero limits forbid, null clears', () 
     consumedQuota: {},
     share: 0,
   });
+});
+
+both('inconsistent quotas are refused', (make) => {
+  const a = make();
+  throwsCode(() => a.setQuota('eng', { guarantees: { cpus: 5 }, limits: { cpus: 4 } }), 'ERR_INVALID_QUOTA');
+  throwsCode(() => a.setQuota('eng/ml', { guarantees: { cpus: 1 } }), 'ERR_INVALID_QUOTA'); // eng guarantees nothing
+  a.setQuota('eng', { guarantees: { cpus: 4 } });
+  a.setQuota('eng/ml', { guarantees: { cpus: 3 } });
+  throwsCode(() => a.setQuota('eng/web', { guarantees: { cpus: 2 } }), 'ERR_INVALID_QUOTA'); // 3 + 2 > 4
+  a.setQuota('eng/web', { guarantees: { cpus: 1 } });
+  throwsCode(() => a.setQuota('eng', { guarantees: { cpus: 3 } }), 'ERR_INVALID_QUOTA'); // children hold 4
+  throwsCode(() => a.setQuota('eng', null), 'ERR_INVALID_QUOTA');
+  throwsCode(() => a.setQuota('*', { limits: { cpus: 1 } }), 'ERR_INVALID_QUOTA');
+  throwsCode(() => a.setQuota('eng', { guarantees: { cpus: -1 } }), 'ERR_INVALID_RESOURCE');
+  throwsCode(() => a.setQuota('eng', { limits: { ports: 10 } }), 'ERR_INVALID_RESOURCE');
+  throwsCode(() => a.setQuota('eng//x', { limits: { cpus: 1 } }), 'ERR_INVALID_ROLE');
+  assert.equal(a.role('eng').guarantees, { cpus: 4 });
 });
 
 test.run();
