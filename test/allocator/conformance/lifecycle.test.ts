@@ -1,26 +1,61 @@
-// Agents and frameworks coming and going: what is rescinded, released and
-// kept, and the views and stats that show it (SEMANTICS.md, "Operations").
+// Agents and frameworks coming and going, offers accepted and recovered: what
+// is rescinded, released and kept, and the views and stats that show it
+// (SEMANTICS.md, "Operations").
 
-import { Allocator, UnknownAgentError, UnknownFrameworkError } from '@tessera/allocator';
+import { UnknownAgentError, UnknownFrameworkError } from '@tessera/allocator/errors';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, offeredAgents, ports, throwsAllocatorError, tieOrder, who } from './helpers.js';
 
-test('offer ids count up from 1 and are never reused', () => {
-  const a = new Allocator();
+import { both } from './both.ts';
+import { agent, brief, cpus, mem, offeredAgents, ports, throwsAllocatorError, throwsCode, tieOrder, who } from './builders.ts';
+
+both('offer ids count up from 1 and are never reused', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('ag1').cpus(1).mem(64).build());
   a.addAgent(agent('ag2').cpus(1).mem(64).build());
   const first = a.allocate(0);
   assert.equal([...first.offerIds], [1, 2]);
+  assert.is(first.length, 2);
   a.rescind(first.offerIds);
   assert.is(a.offer(1), undefined);
   assert.equal(a.agent('ag1').free, [cpus(1), mem(64)], 'rescinded resources are free, unfiltered');
   assert.equal([...a.allocate(0).offerIds], [3, 4]);
 });
 
-test('addAgent with used: free is what is left, and the holders\' shares grow', () => {
-  const a = new Allocator();
+both('accept: used stays allocated, the rest returns', (make) => {
+  const a = make();
+  a.addFramework({ id: 'f', roles: ['r'] });
+  a.addAgent(agent('ag').cpus(4).mem(1024).ports([100, 109]).build());
+  const [offer] = a.allocate(0);
+  a.accept([offer!.id], [cpus(1), mem(256), ports([100, 100])], { refuseSeconds: 0, now: 0 });
+  assert.is(a.stats().offers, 0);
+  assert.equal(a.framework('f').allocated, { r: { cpus: 1, mem: 256 } });
+  assert.equal(a.agent('ag').free, [cpus(3), mem(768), ports([101, 109])]);
+  // the rest is offered again at once: refuseSeconds 0 made no filter
+  assert.equal(a.allocate(0).offer(0).resources, [cpus(3), mem(768), ports([101, 109])]);
+});
+
+both('accepting several offers: they must share framework, agent and role', (make) => {
+  const a = make({ minAllocatable: [{ cpus: 1 }] });
+  a.addFramework({ id: 'f', roles: ['r'] });
+  a.addAgent(agent('ag').cpus(2).mem(64).build());
+  const [first] = a.allocate(0);
+  a.decline(first!.id, { refuseSeconds: 0 });
+  a.addAgent(agent('other').cpus(1).build());
+  const offers = a.allocate(0);
+  // binpack order is by util, and both are at 0: a tie, in the cycle's shuffle. One offer each
+  assert.equal([...offers.offerIds], [2, 3]);
+  assert.equal(offeredAgents(offers), ['ag', 'other']);
+  const onAg = [...offers].find((o) => o.agentId === 'ag')!.id;
+  a.rescind([...offers].find((o) => o.agentId === 'other')!.id);
+  const [again] = a.allocate(0); // other again
+  assert.is(again!.agentId, 'other');
+  throwsCode(() => a.accept([onAg, again!.id], [cpus(1)]), 'ERR_INVALID_ARGUMENT', /not for the (same )?framework, agent and role/);
+});
+
+both('addAgent with used: free is what is left, and the holders\' shares grow', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['web'] });
   a.addFramework({ id: 'g', roles: ['batch'] });
   a.addAgent(
@@ -45,8 +80,8 @@ test('addAgent with used: free is what is left, and the holders\' shares grow', 
   assert.equal(a.allocate(0).offer(0).resources, [cpus(2), mem(512), ports([31002, 31009])]);
 });
 
-test('removeFramework rescinds its offers, releases what it used, drops its filters', () => {
-  const a = new Allocator();
+both('removeFramework rescinds its offers (ascending), releases what it used, drops its filters', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addFramework({ id: 'g', roles: ['s'] });
   for (const id of ['ag1', 'ag2', 'ag3']) a.addAgent(agent(id).cpus(1).mem(64).build());
@@ -54,7 +89,8 @@ test('removeFramework rescinds its offers, releases what it used, drops its filt
   const cycle = a.allocate(0);
   // cluster: cpus 5, mem 256. ag4 (util .5) first: s = 0 < r = .2 → g
   // ag1–ag3 tie (util 0) and come in the cycle's shuffle; whichever comes first:
-  // 1st: r = .2 < s = max(1/5, 64/256) = .25 → f; 2nd: s = .25 < r = .4 → g; 3rd: r = .4 < s = .5 → f
+  // 1st: r = f's cpus 1/5 = .2 < s = max(1/5, 64/256) = .25 → f; 2nd: s = .25 < r = .4 → g
+  // 3rd: r = .4 < s = max(2/5, 128/256) = .5 → f
   assert.equal(brief(cycle).map(([id, f, r]) => [id, f, r]), [
     [1, 'g', 's'],
     [2, 'f', 'r'],
@@ -77,11 +113,11 @@ test('removeFramework rescinds its offers, releases what it used, drops its filt
   assert.equal(a.stats(), { agents: 4, activeAgents: 4, frameworks: 1, offers: 1, filters: 1 });
   assert.equal(a.removeFramework('g'), [1]);
   assert.equal(a.stats(), { agents: 4, activeAgents: 4, frameworks: 0, offers: 0, filters: 0 });
-  throwsAllocatorError(() => a.framework('f'), UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK', /^framework: id: no framework 'f'/);
+  throwsAllocatorError(() => a.framework('f'), UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK');
 });
 
-test('removeAgent rescinds its offers and drops what was used on it', () => {
-  const a = new Allocator();
+both('removeAgent rescinds its offers and drops what was used on it', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addFramework({ id: 'g', roles: ['s'] });
   a.addAgent(agent('ag').cpus(2).mem(64).using('g', 's', cpus(1)).build());
@@ -96,19 +132,19 @@ test('removeAgent rescinds its offers and drops what was used on it', () => {
   assert.equal(a.removeAgent('ag'), []);
   assert.equal(a.role('s').allocated, {}, 'what g used on ag is gone with it');
   assert.equal(a.stats(), { agents: 0, activeAgents: 0, frameworks: 2, offers: 0, filters: 0 });
-  throwsAllocatorError(() => a.agent('ag'), UnknownAgentError, 'ERR_UNKNOWN_AGENT', /^agent: id: no agent 'ag'/);
+  throwsAllocatorError(() => a.agent('ag'), UnknownAgentError, 'ERR_UNKNOWN_AGENT');
   // the id can be used again, by a new agent
   a.addAgent(agent('ag').cpus(1).mem(64).build());
   assert.equal(who(a.allocate(0)), ['f@ag']);
 });
 
-test('deactivated agents keep their offers, get no new ones, and count in the total', () => {
-  const a = new Allocator();
+both('deactivated agents keep their offers, get no new ones, and count in the total', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgent(agent('on').cpus(1).mem(100).build());
   a.addAgent(agent('off').cpus(3).mem(100).inactive().build());
   assert.equal(brief(a.allocate(0)), [[1, 'f', 'r', 'on']]);
-  // share: max(cpus 1 / (1 + 3), mem 100 / 200) = .5: the inactive agent counts in the total
+  // share: max(cpus 1 / (1 + 3) = .25, mem 100 / 200 = .5) = .5: the inactive agent counts in the total
   assert.is(a.role('r').share, 0.5);
   assert.equal(a.stats(), { agents: 2, activeAgents: 1, frameworks: 1, offers: 1, filters: 0 });
   a.activateAgent('off');
@@ -120,8 +156,8 @@ test('deactivated agents keep their offers, get no new ones, and count in the to
   assert.is(a.allocate(0).length, 0, 'free, but inactive');
 });
 
-test('deactivated frameworks get no offers but keep the ones they have', () => {
-  const a = new Allocator();
+both('deactivated frameworks get no offers but keep the ones they have', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addFramework({ id: 'g', roles: ['s'], active: false });
   a.addAgent(agent('ag1').cpus(1).mem(100).build());
@@ -137,8 +173,8 @@ test('deactivated frameworks get no offers but keep the ones they have', () => {
   assert.equal(who(a.allocate(0)), [`g@${first.offer(1).agentId}`], 'only the rescinded agent is free');
 });
 
-test('updateAgent: a new total rescinds offers and filters; other changes do not', () => {
-  const a = new Allocator();
+both('updateAgent: a new total rescinds offers and filters; other changes do not', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addFramework({ id: 'g', roles: ['s'] });
   a.addAgent(agent('ag').cpus(2).mem(64).using('g', 's', cpus(1)).build());
@@ -160,8 +196,8 @@ test('updateAgent: a new total rescinds offers and filters; other changes do not
   assert.equal(a.role('s').allocated, { cpus: 1 });
 });
 
-test('updateFramework replaces what it is given', () => {
-  const a = new Allocator();
+both('updateFramework replaces what it is given', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['b', 'a'], suppressedRoles: ['a'], capabilities: ['MULTI_ROLE'] });
   assert.equal(a.framework('f'), {
     id: 'f',
@@ -179,8 +215,8 @@ test('updateFramework replaces what it is given', () => {
   assert.equal(a.roleOrder(), ['b']);
 });
 
-test('a framework keeps what it holds under a role it has left', () => {
-  const a = new Allocator();
+both('a framework keeps what it holds under a role it has left', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['old'] });
   a.addAgent(agent('ag').cpus(2).mem(64).using('f', 'old', cpus(1)).build());
   a.updateFramework('f', { roles: ['new'] });
@@ -190,8 +226,8 @@ test('a framework keeps what it holds under a role it has left', () => {
   assert.equal(a.framework('f').allocated, { new: { cpus: 1, mem: 64 }, old: { cpus: 1 } });
 });
 
-test('addAgents adds a batch in order', () => {
-  const a = new Allocator();
+both('addAgents adds a batch in order', (make) => {
+  const a = make();
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addAgents([agent('b').cpus(1).mem(64).build(), agent('a').cpus(1).mem(64).build(), agent('c').cpus(1).mem(64).inactive().build()]);
   assert.equal(a.stats(), { agents: 3, activeAgents: 2, frameworks: 1, offers: 0, filters: 0 });
@@ -202,8 +238,8 @@ test('addAgents adds a batch in order', () => {
   assert.equal(who(a.allocate(0)), ['f@b', 'f@a']);
 });
 
-test('stats() counts agents, active agents, frameworks, outstanding offers and filters', () => {
-  const a = new Allocator();
+both('stats() counts agents, active agents, frameworks, outstanding offers and filters', (make) => {
+  const a = make();
   assert.equal(a.stats(), { agents: 0, activeAgents: 0, frameworks: 0, offers: 0, filters: 0 });
   a.addFramework({ id: 'f', roles: ['r'] });
   a.addFramework({ id: 'g', roles: ['r'], active: false });
@@ -214,30 +250,6 @@ test('stats() counts agents, active agents, frameworks, outstanding offers and f
   assert.equal(a.stats(), { agents: 3, activeAgents: 2, frameworks: 2, offers: 1, filters: 1 });
   a.accept(cycle.offerIds[1]!, [cpus(1)], { refuseSeconds: 30, now: 0 });
   assert.equal(a.stats(), { agents: 3, activeAgents: 2, frameworks: 2, offers: 0, filters: 2 });
-});
-
-test('views are copies', () => {
-  const a = new Allocator();
-  a.addFramework({ id: 'f', roles: ['r'] });
-  a.addAgent(agent('ag').attr('zone', 'us').cpus(8).mem(64).build());
-  const view = a.agent('ag');
-  view.total.push(cpus(100));
-  view.attributes.zone = 'eu';
-  assert.equal(a.agent('ag').total, [cpus(8), mem(64)]);
-  assert.equal(a.agent('ag').attributes, { zone: 'us' });
-  const offer = a.allocate(0).offer(0);
-  offer.resources.length = 0;
-  assert.equal(a.offer(1)!.resources, [cpus(8), mem(64)]);
-});
-
-test('offers of an allocation decode lazily: a removed framework cannot be named', () => {
-  const a = new Allocator();
-  a.addFramework({ id: 'f', roles: ['r'] });
-  a.addAgent(agent('ag').cpus(1).mem(64).build());
-  const cycle = a.allocate(0);
-  assert.equal(a.removeFramework('f'), [1]);
-  assert.equal([...cycle.offerIds], [1], 'the ids are still there');
-  throwsAllocatorError(() => cycle.offer(0), UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK', /has been removed/);
 });
 
 test.run();
