@@ -1,26 +1,26 @@
 // place(): a pure bin-packing query over the free resources (SEMANTICS.md,
 // "Placement"). Keys are worked out on the dominant resource of the request.
 
-import { Allocator } from '@tessera/allocator';
+import type { AllocatorApi, AllocatorOptions } from '@tessera/allocator/types';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, cpus, mem } from './helpers.js';
 
-const NO_SHORTFALL = { constraint: 0, gpu: 0, maxPerAgent: 0, insufficient: 0, quotaLimit: 0 };
+import { both, type Make } from './both.ts';
+import { agent, cpus, mem, NO_SHORTFALL, throwsCode } from './builders.ts';
 
 // ag0 cpus:4 mem:4096, ag1 cpus:8 mem:8192, ag2 cpus:2 mem:2048; total cpus 14, mem 14336
-function threeAgents(options: ConstructorParameters<typeof Allocator>[0] = {}): Allocator {
-  const a = new Allocator(options);
+function threeAgents(make: Make, options: AllocatorOptions = {}): AllocatorApi {
+  const a = make(options);
   a.addAgent(agent('ag0').cpus(4).mem(4096).build());
   a.addAgent(agent('ag1').cpus(8).mem(8192).build());
   a.addAgent(agent('ag2').cpus(2).mem(2048).build());
   return a;
 }
 
-test('binpack: the eligible agent with the least of the dominant resource', () => {
-  const placement = threeAgents().place([{ resources: { cpus: 1, mem: 512 }, count: 4 }]);
+both('binpack: the eligible agent with the least of the dominant resource', (make) => {
+  const placement = threeAgents(make).place([{ resources: { cpus: 1, mem: 512 }, count: 4 }]);
   // dominant: cpus 1/14 = .071 > mem 512/14336 = .036
-  // cpus left: ag2 2 → ag2 1 → (ag2 0 cannot) ag0 4 → ag0 3
+  // cpus left: ag2 2 → ag2 1 → (ag2 0 cannot: insufficient) ag0 4 → ag0 3
   assert.equal([...placement], [
     { request: 0, agentId: 'ag2', count: 2 },
     { request: 0, agentId: 'ag0', count: 2 },
@@ -32,15 +32,15 @@ test('binpack: the eligible agent with the least of the dominant resource', () =
   assert.throws(() => placement.assignment(2), RangeError);
 });
 
-test('binpack keys on the dominant resource, not on cpus', () => {
-  const placement = threeAgents().place([{ resources: { cpus: 0.5, mem: 4096 }, count: 1 }]);
+both('binpack keys on the dominant resource, not on cpus', (make) => {
+  const placement = threeAgents(make).place([{ resources: { cpus: 0.5, mem: 4096 }, count: 1 }]);
   // dominant: mem 4096/14336 = .286 > cpus .5/14 = .036
   // mem left: ag2 2048 (too little), ag0 4096, ag1 8192 → ag0; by cpus it would have been ag2
   assert.equal([...placement], [{ request: 0, agentId: 'ag0', count: 1 }]);
 });
 
-test('spread: the agent with the most, ties to the smaller seq', () => {
-  const placement = threeAgents().place([{ resources: { cpus: 1, mem: 512 }, count: 6 }], { strategy: 'spread' });
+both('spread: the agent with the most, ties to the smaller seq', (make) => {
+  const placement = threeAgents(make).place([{ resources: { cpus: 1, mem: 512 }, count: 6 }], { strategy: 'spread' });
   // cpus left: ag1 8, 7, 6, 5 → ag1 4 = ag0 4: ag0 (seq 0) → ag1 4 > ag0 3: ag1
   assert.equal([...placement], [
     { request: 0, agentId: 'ag1', count: 5 },
@@ -48,21 +48,21 @@ test('spread: the agent with the most, ties to the smaller seq', () => {
   ]);
 });
 
-test('the strategy defaults to the allocator\'s placement option', () => {
-  const a = threeAgents({ placement: 'spread' });
+both('the strategy defaults to the allocator\'s placement option', (make) => {
+  const a = threeAgents(make, { placement: 'spread' });
   assert.is(a.place([{ resources: { cpus: 1 }, count: 1 }]).assignment(0).agentId, 'ag1');
   assert.is(a.place([{ resources: { cpus: 1 }, count: 1 }], { strategy: 'binpack' }).assignment(0).agentId, 'ag2');
 });
 
-test('maxPerAgent caps the tasks of one request on one agent', () => {
-  const placement = threeAgents().place([{ resources: { cpus: 1 }, count: 4, maxPerAgent: 1 }]);
+both('maxPerAgent caps the tasks of one request on one agent', (make) => {
+  const placement = threeAgents(make).place([{ resources: { cpus: 1 }, count: 4, maxPerAgent: 1 }]);
   // one each on ag2, ag0, ag1 (by cpus left 2 < 4 < 8); the fourth has nowhere to go
   assert.equal([...placement].map((x) => `${x.agentId}×${x.count}`), ['ag2×1', 'ag0×1', 'ag1×1']);
   assert.equal(placement.requests, [{ placed: 3, shortfall: { ...NO_SHORTFALL, maxPerAgent: 3 } }]);
 });
 
-test('constraints choose the agents', () => {
-  const a = new Allocator();
+both('constraints choose the agents', (make) => {
+  const a = make();
   a.addAgent(agent('us1').attr('zone', 'us').cpus(2).build());
   a.addAgent(agent('eu1').attr('zone', 'eu').cpus(1).build());
   a.addAgent(agent('eu2').hostname('eu2.example').cpus(4).build());
@@ -77,9 +77,9 @@ test('constraints choose the agents', () => {
   ]);
 });
 
-test('a task takes its own reservation first, then its ancestors\', then unreserved', () => {
-  const setup = (): Allocator => {
-    const a = new Allocator();
+both('a task takes its own reservation first, then its ancestors\', then unreserved', (make) => {
+  const setup = (): AllocatorApi => {
+    const a = make();
     a.setQuota('eng/web', { limits: { cpus: 1 } });
     a.addAgent(agent('r').cpus(1, 'eng/ml').cpus(1, 'eng').cpus(2).mem(100).build());
     return a;
@@ -104,8 +104,8 @@ test('a task takes its own reservation first, then its ancestors\', then unreser
   assert.equal(setup().place([{ resources: { cpus: 1 }, count: 3 }]).requests, [{ placed: 2, shortfall: { ...NO_SHORTFALL, insufficient: 1 } }]);
 });
 
-test('quota limits hold across the requests of one call, for every ancestor', () => {
-  const a = new Allocator();
+both('quota limits hold across the requests of one call, for every ancestor', (make) => {
+  const a = make();
   a.setQuota('eng', { limits: { cpus: 3 } });
   a.addAgent(agent('ag').cpus(8).build());
   const placement = a.place([
@@ -117,8 +117,18 @@ test('quota limits hold across the requests of one call, for every ancestor', ()
   assert.is(placement.placed, 3);
 });
 
-test('a short request says why, agent by agent, by the first check failed', () => {
-  const a = new Allocator();
+both('a short request says why: every agent with too little left is insufficient', (make) => {
+  const placement = threeAgents(make).place([{ resources: { cpus: 3 }, count: 5 }]);
+  // cpus left: ag0 4 → 1; ag1 8 → 5 → 2; then every agent has less than 3
+  assert.equal([...placement], [
+    { request: 0, agentId: 'ag0', count: 1 },
+    { request: 0, agentId: 'ag1', count: 2 },
+  ]);
+  assert.equal(placement.requests, [{ placed: 3, shortfall: { ...NO_SHORTFALL, insufficient: 3 } }]);
+});
+
+both('a short request says why, agent by agent, by the first check failed', (make) => {
+  const a = make();
   a.setQuota('a', { limits: { cpus: 2 } });
   a.addAgent(agent('c1').attr('zone', 'eu').cpus(4).build());
   a.addAgent(agent('g1').attr('zone', 'us').cpus(4).gpus(1).build());
@@ -138,16 +148,16 @@ test('a short request says why, agent by agent, by the first check failed', () =
   assert.equal(placement.requests, [{ placed: 2, shortfall: { constraint: 1, gpu: 1, maxPerAgent: 2, insufficient: 1, quotaLimit: 1 } }]);
 });
 
-test('GPU agents take tasks that ask for gpus or are gpuAware', () => {
-  const a = new Allocator();
+both('GPU agents take tasks that ask for gpus or are gpuAware', (make) => {
+  const a = make();
   a.addAgent(agent('gpu').cpus(4).gpus(2).build());
   assert.equal(a.place([{ resources: { cpus: 1 }, count: 1 }]).requests, [{ placed: 0, shortfall: { ...NO_SHORTFALL, gpu: 1 } }]);
   assert.is(a.place([{ resources: { cpus: 1 }, count: 1, gpuAware: true }]).placed, 1);
   assert.is(a.place([{ resources: { cpus: 1, gpus: 1 }, count: 3 }]).placed, 2);
 });
 
-test('place() plans over free resources only, and changes nothing', () => {
-  const a = threeAgents();
+both('place() plans over free resources only, and changes nothing', (make) => {
+  const a = threeAgents(make);
   a.addFramework({ id: 'f', roles: ['r'] });
   const offers = a.allocate(0); // f holds everything on offer
   assert.is(a.place([{ resources: { cpus: 1 }, count: 1 }]).requests[0]!.shortfall!.insufficient, 3);
@@ -165,6 +175,14 @@ test('place() plans over free resources only, and changes nothing', () => {
     ['ag1', [cpus(8), mem(8192)]],
     ['ag2', [cpus(2), mem(2048)]],
   ]);
+});
+
+both('malformed requests are refused', (make) => {
+  const a = threeAgents(make);
+  throwsCode(() => a.place([{ resources: { cpus: -1 }, count: 1 }]), 'ERR_INVALID_RESOURCE');
+  throwsCode(() => a.place([{ resources: { cpus: 1 }, count: 1.5 }]), 'ERR_INVALID_ARGUMENT');
+  throwsCode(() => a.place([{ resources: { cpus: 1 }, count: 1, role: 'a/./b' }]), 'ERR_INVALID_ROLE');
+  throwsCode(() => a.place([{ resources: { cpus: 1 }, count: 1 }], { strategy: 'random' as 'spread' }), 'ERR_INVALID_ARGUMENT');
 });
 
 test.run();
