@@ -1,11 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ReferenceAllocator } from '../src/index.js';
 import { ResourceKinds, parseResources } from '../src/parse-resources.js';
 import * as ranges from '../src/ranges.js';
 import * as res from '../src/resources.js';
 import { canonicalDecimal, toThousandths } from '../src/units.js';
-import { agent, cpus, mem, ports, revocable, throwsCode } from './builders.js';
+import { cpus, mem, ports, revocable, throwsCode } from '../../../test/allocator/conformance/builders.js';
 
 const parse = (list: unknown) => parseResources(list, 'test', new ResourceKinds().scope());
 
@@ -137,30 +136,6 @@ test('the text form reads as the same resources as objects', () => {
       { name: 'disk', scalar: 10 },
     ]),
   );
-});
-
-test('an agent keeps free = total − offered − used', () => {
-  const a = new ReferenceAllocator();
-  a.addFramework({ id: 'f', roles: ['web'] });
-  a.addAgent(agent('ag').cpus(4).mem(1024).with(ports([31000, 31009])).using('f', 'web', cpus(1), ports([31000, 31001])).build());
-  assert.equal(a.agent('ag').free, [
-    { name: 'cpus', scalar: 3 },
-    { name: 'mem', scalar: 1024 },
-    { name: 'ports', ranges: [[31002, 31009]] },
-  ]);
-  const [offer] = a.allocate(0);
-  assert.equal(offer!.resources, a.agent('ag').offered[0]!.resources);
-  a.accept(offer!.id, [cpus(0.5), ports([31005, 31005])], { now: 0 });
-  const view = a.agent('ag');
-  assert.equal(view.used, [
-    { frameworkId: 'f', role: 'web', resources: [{ name: 'cpus', scalar: 1.5 }, { name: 'ports', ranges: [[31000, 31001], [31005, 31005]] }] },
-  ]);
-  assert.equal(view.free, [
-    { name: 'cpus', scalar: 2.5 },
-    { name: 'mem', scalar: 1024 },
-    { name: 'ports', ranges: [[31002, 31004], [31006, 31009]] },
-  ]);
-  assert.equal(a.framework('f').allocated, { web: { cpus: 1.5 } }); // ports are not scalar quantities
 });
 
 test.run();
