@@ -26,7 +26,7 @@ import {
 } from '@tessera/allocator';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agent, brief, cpus, mem, throwsAllocatorError } from './helpers.js';
+import { agent, brief, cpus, mem, throwsAllocatorError } from '../../../test/allocator/conformance/builders.js';
 
 type ErrorClass = abstract new (...args: never[]) => AllocatorError;
 
@@ -246,6 +246,7 @@ rejects('unknown agent: updateAgent', UnknownAgentError, 'ERR_UNKNOWN_AGENT', /^
 rejects('unknown agent: deactivateAgent', UnknownAgentError, 'ERR_UNKNOWN_AGENT', /^deactivateAgent: id: no agent 'nope'$/, (a) => a.deactivateAgent('nope'));
 rejects('unknown agent: agent()', UnknownAgentError, 'ERR_UNKNOWN_AGENT', /^agent: id: no agent 'nope'$/, (a) => a.agent('nope'));
 rejects('unknown agent: recover', UnknownAgentError, 'ERR_UNKNOWN_AGENT', /^recover: agentId: no agent 'nope'$/, (a) => a.recover('f1', 'nope', 'a', 'cpus:1'));
+rejects('unknown framework: framework()', UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK', /^framework: id: no framework 'nope'$/, (a) => a.framework('nope'));
 rejects('unknown framework: removeFramework', UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK', /^removeFramework: id: no framework 'nope'$/, (a) => a.removeFramework('nope'));
 rejects('unknown framework: updateFramework', UnknownFrameworkError, 'ERR_UNKNOWN_FRAMEWORK', /^updateFramework: id: no framework 'nope'$/, (a) =>
   a.updateFramework('nope', { roles: ['c'] }),

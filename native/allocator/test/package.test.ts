@@ -15,8 +15,9 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quickstart = join(packageDir, 'examples', 'quickstart.mjs');
 
 // binpack, both agents unused (a tie): cycle 1's shuffle puts a1 first, shuffle(0, 1) = 0x11fd02eb <
-// shuffle(1, 1) = 0xb19fea7c (helpers.ts, tieOrder); batch < web at equal shares → batch takes a1,
-// then web (0) < batch (.5) → web takes a2. Accepting cpus:1 mem:512 of offer 1 frees the rest.
+// shuffle(1, 1) = 0xb19fea7c (tieOrder, test/allocator/conformance/builders.ts); batch < web at equal
+// shares → batch takes a1, then web (0) < batch (.5) → web takes a2. Accepting cpus:1 mem:512 of
+// offer 1 frees the rest.
 const EXPECTED = [
   'offer 1: a1 to batch [{"name":"cpus","scalar":4},{"name":"mem","scalar":8192},{"name":"ports","ranges":[[31000,31099]]}]',
   'offer 2: a2 to web [{"name":"cpus","scalar":8},{"name":"mem","scalar":16384}]',
