@@ -33,7 +33,9 @@ export interface ParsedAgent {
 export function parseAgentSpec(cluster: Cluster, raw: unknown, path: string, kinds: KindScope, taken: ReadonlySet<string>): ParsedAgent {
   const spec = checkObject(raw, path);
   const id = checkId(spec.id, `${path}.id`);
-  if (cluster.agents.has(id) || taken.has(id)) throw new DuplicateAgentError(`${path}.id: agent ${JSON.stringify(id)} already exists`);
+  if (cluster.agents.has(id)) throw new DuplicateAgentError(`${path}.id: agent ${JSON.stringify(id)} already exists`);
+  // The same id twice in one batch is the caller's mistake, not a clash with the cluster.
+  if (taken.has(id)) throw new InvalidArgumentError(`${path}.id: agent ${JSON.stringify(id)} is given twice`);
   const hostname = spec.hostname === undefined ? id : checkHostname(spec.hostname, `${path}.hostname`);
   const attributes = spec.attributes === undefined ? new Map() : parseAttributes(spec.attributes, `${path}.attributes`);
   if (spec.resources === undefined) throw new InvalidArgumentError(`${path}.resources: is required`);
