@@ -89,9 +89,16 @@ export function formatTable(rows: readonly Row[]): string {
   const notes: string[] = [];
   const body = rows.map((row) => {
     const mark: string[] = [];
-    for (const note of [...(row.ratioSlice && row.ratio !== undefined ? [`ratio on ${row.ratioSlice}`] : []), ...(row.referenceNote ? [`reference: ${row.referenceNote}`] : []), ...(row.notes ?? [])]) {
-      notes.push(note);
-      mark.push(String(notes.length));
+    const rowNotes = [
+      ...(row.ratioSlice && row.ratio !== undefined ? [`ratio on ${row.ratioSlice}`] : []),
+      ...(row.referenceNote ? [`reference: ${row.referenceNote}`] : []),
+      ...(row.notes ?? []),
+    ];
+    for (const note of rowNotes) {
+      // The same note on several rows (a shared ratio slice) is printed once.
+      let at = notes.indexOf(note);
+      if (at < 0) at = notes.push(note) - 1;
+      mark.push(String(at + 1));
     }
     return [
       row.workload + (mark.length ? ` [${mark.join(',')}]` : ''),
