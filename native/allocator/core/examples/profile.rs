@@ -4,6 +4,9 @@
 
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tessera_allocator_core::allocator::{Allocator, Refusal};
 use tessera_allocator_core::spec::{AgentSpec, AllocatorOptions, FrameworkSpec, ResourceSpec, ResourcesSpec, UsedSpec};
 
@@ -35,6 +38,13 @@ fn cluster(agents: usize, frameworks: usize, used: bool) -> Allocator {
     a
 }
 
+/// A function for `valgrind --toggle-collect=*marker_start*`-style tools to
+/// spot where the measured rounds begin.
+#[inline(never)]
+fn marker_start() {
+    std::hint::black_box(());
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -48,14 +58,19 @@ fn main() {
             let (agents, frameworks, rounds) = (arg(1, 10_000), arg(2, 1_000), arg(3, 2_000));
             let mut a = cluster(agents, frameworks, true);
             let mut times = Vec::new();
+            let skip: usize = std::env::var("SKIP").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
             for r in 0..rounds {
+                if r == skip {
+                    marker_start();
+                }
                 let t = Instant::now();
                 let c = a.allocate(r as f64).unwrap();
                 times.push(t.elapsed().as_secs_f64() * 1e3);
                 if r % (rounds / 10).max(1) == 0 {
                     eprintln!("round {r}: {} offers, passed over {:?}", c.len(), c.passed_over);
                 }
-                a.decline(&c.offer_ids, Refusal { refuse_seconds: f64::INFINITY, now: r as f64 }).unwrap();
+                let refuse = if std::env::var("NOFILTER").is_ok() { 0.0 } else { f64::INFINITY };
+                a.decline(&c.offer_ids, Refusal { refuse_seconds: refuse, now: r as f64 }).unwrap();
             }
             let step = (rounds / 20).max(1);
             let samples: Vec<String> = times.iter().step_by(step).map(|t| format!("{t:.1}")).collect();

@@ -44,6 +44,10 @@ pub struct Agent {
     pub active: bool,
     pub total: Resources,
     pub free: Resources,
+    /// Names the content of `free`: a new number whenever the content changes,
+    /// and the old one back when an offer of all of it returns untouched, so
+    /// that "is this exactly what was refused?" is one comparison (filters.rs).
+    pub free_gen: u64,
     /// Scalar quantities of `total`, for utilisation.
     pub total_q: Quantities,
     pub offers: SmallVec<[u64; 2]>,

@@ -110,6 +110,10 @@ impl FwSet {
 pub struct FilterGroup {
     pub role: RoleIdx,
     pub refused: Arc<Resources>,
+    /// The content generation of `refused` (Agent::free_gen) when it was an
+    /// offer of all that was free, else 0: while the agent's free resources
+    /// carry the same generation, they are exactly what was refused.
+    pub gen: u64,
     /// Milliseconds; `f64::INFINITY` for "forever".
     pub expires_at: f64,
     pub frameworks: FwSet,
@@ -124,17 +128,14 @@ pub struct Filters {
 impl Filters {
     /// Records that `fw` refuses `refused` under `role` until `expires_at`.
     /// Returns true when this added a filter (not a repeat of an existing one).
-    pub fn add(&mut self, fw: FwIdx, role: RoleIdx, refused: &Resources, expires_at: f64) -> bool {
-        if let Some(g) = self
-            .groups
-            .iter_mut()
-            .find(|g| g.role == role && g.expires_at == expires_at && *g.refused == *refused)
-        {
+    pub fn add(&mut self, fw: FwIdx, role: RoleIdx, refused: &Resources, gen: u64, expires_at: f64) -> bool {
+        let same = |g: &FilterGroup| (gen != 0 && g.gen == gen) || *g.refused == *refused;
+        if let Some(g) = self.groups.iter_mut().find(|g| g.role == role && g.expires_at == expires_at && same(g)) {
             return g.frameworks.insert(fw);
         }
         let mut frameworks = FwSet::default();
         frameworks.insert(fw);
-        self.groups.push(FilterGroup { role, refused: Arc::new(refused.clone()), expires_at, frameworks });
+        self.groups.push(FilterGroup { role, refused: Arc::new(refused.clone()), gen, expires_at, frameworks });
         true
     }
 
@@ -194,10 +195,10 @@ mod tests {
     fn same_refusal_shares_a_group() {
         let mut f = Filters::default();
         let r = Resources::new();
-        assert!(f.add(1, 5, &r, f64::INFINITY));
-        assert!(f.add(2, 5, &r, f64::INFINITY));
-        assert!(!f.add(2, 5, &r, f64::INFINITY));
-        assert!(f.add(2, 5, &r, 10.0));
+        assert!(f.add(1, 5, &r, 0, f64::INFINITY));
+        assert!(f.add(2, 5, &r, 7, f64::INFINITY));
+        assert!(!f.add(2, 5, &r, 0, f64::INFINITY));
+        assert!(f.add(2, 5, &r, 0, 10.0));
         assert_eq!(f.groups.len(), 2);
         assert_eq!(f.count(), 3);
         assert_eq!(f.purge_expired(10.0), 1);

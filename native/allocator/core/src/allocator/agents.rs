@@ -139,6 +139,7 @@ impl Allocator {
         self.agents.next_handle += 1;
         let seq = self.agents.next_seq;
         self.agents.next_seq += 1;
+        let free_gen = self.fresh_gen();
         let agent = Agent {
             id: c.id,
             handle,
@@ -148,6 +149,7 @@ impl Allocator {
             active: c.active,
             total_q: c.total.scalar_quantities(),
             free: c.total.clone(),
+            free_gen,
             total: c.total,
             offers: SmallVec::new(),
             used: Vec::new(),
@@ -248,10 +250,12 @@ impl Allocator {
         self.remove_contribution(&old_total, &old_free);
         let mut free = total.clone();
         free.subtract(&used);
+        let free_gen = self.fresh_gen();
         let agent = self.agents.get_mut(a);
         agent.total_q = total.scalar_quantities();
         agent.total = total.clone();
         agent.free = free.clone();
+        agent.free_gen = free_gen;
         agent.touch();
         self.add_contribution(&total, &free);
         Ok(rescinded)

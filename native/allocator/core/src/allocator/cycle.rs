@@ -204,18 +204,26 @@ impl Allocator {
     fn agent_visit_order(&self) -> Vec<AgentIdx> {
         let scalars = self.names.scalars();
         let cycle = self.cycles as u32;
-        let mut keyed: Vec<(f64, u32, u64, AgentIdx)> = self
+        // One integer per agent sorts fastest: utilisation's bits (flipped for
+        // binpack, so the fullest sort first; utilisation is in [0, 1], whose
+        // doubles order like their bits), the shuffle, then seq. Seqs past 2^32
+        // would only reorder agents whose utilisation and shuffle both tie.
+        let mut keyed: Vec<(u128, AgentIdx)> = self
             .agents
             .iter()
             .filter(|(_, a)| a.active && !a.free.is_empty())
-            .map(|(i, a)| (a.utilization(scalars), shuffle(a.seq, cycle), a.seq, i))
+            .map(|(i, a)| {
+                let util = a.utilization(scalars).to_bits();
+                let util = match self.agent_order {
+                    AgentOrder::Binpack => !util,
+                    AgentOrder::Spread => util,
+                };
+                let key = (util as u128) << 64 | (shuffle(a.seq, cycle) as u128) << 32 | (a.seq as u32 as u128);
+                (key, i)
+            })
             .collect();
-        let ties = |x: &(f64, u32, u64, AgentIdx), y: &(f64, u32, u64, AgentIdx)| x.1.cmp(&y.1).then(x.2.cmp(&y.2));
-        match self.agent_order {
-            AgentOrder::Binpack => keyed.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then_with(|| ties(x, y))),
-            AgentOrder::Spread => keyed.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then_with(|| ties(x, y))),
-        }
-        keyed.into_iter().map(|(_, _, _, i)| i).collect()
+        keyed.sort_unstable_by_key(|&(k, _)| k);
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 
     fn visit(&mut self, a: AgentIdx, stage: Stage, now: f64, out: &mut Allocation) {
@@ -265,12 +273,13 @@ impl Allocator {
             let fw_handle = self.frameworks.get(t.fw).handle;
             let agent = self.agents.get_mut(a);
             let agent_handle = agent.handle;
+            let gen = agent.free_gen;
             let (resources, whole) = match t.resources {
                 Some(r) => (r, false),
                 None => (std::mem::take(&mut agent.free), true),
             };
             out.push(self.next_offer_id, fw_handle, t.role, agent_handle, &resources);
-            self.make_offer(a, t.fw, t.role, resources, whole);
+            self.make_offer(a, t.fw, t.role, resources, whole, gen);
         }
     }
 
@@ -432,8 +441,11 @@ impl Allocator {
         v.no_guarantee_progress = stage == Stage::Guarantees && !progress;
         v.avail_ok_default = allocatable(entries, &v.avail, &self.default_mins);
         v.offer_ok_default = allocatable(entries, &v.offer, &self.default_mins);
+        // A filter made from all of this very content covers any part of it:
+        // one comparison, no walk over the refused resources.
+        let same_content = |g: &crate::filters::FilterGroup| g.gen != 0 && g.gen == agent.free_gen;
         for (i, g) in agent.filters.groups.iter().enumerate() {
-            if g.role == r && g.expires_at > now && refused_covers(&g.refused, entries, &v.offer) {
+            if g.role == r && g.expires_at > now && (same_content(g) || refused_covers(&g.refused, entries, &v.offer)) {
                 v.covering.push(i as u32);
             }
         }

@@ -17,7 +17,9 @@ impl Allocator {
     /// checked that the free resources hold `res`; `whole` says `res` was all of
     /// them and the caller has already taken them out of `free`.
     pub(crate) fn grant(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, whole: bool) {
+        let gen = self.fresh_gen();
         let agent = self.agents.get_mut(a);
+        agent.free_gen = gen;
         if whole {
             debug_assert!(agent.free.is_empty());
         } else {
@@ -31,20 +33,26 @@ impl Allocator {
     /// Moves `res` held by (fw, role) back to the agent's free resources.
     pub(crate) fn release(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources) {
         self.account(fw, role, res, -1);
+        let gen = self.fresh_gen();
         let agent = self.agents.get_mut(a);
         agent.free.add(res);
+        agent.free_gen = gen;
         agent.touch();
     }
 
     /// `release` of resources the caller gives up: when nothing is free, they
-    /// become the free resources without a copy.
-    pub(crate) fn release_owned(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: Resources) {
+    /// become the free resources without a copy, and if they are an offer of
+    /// all that was free (`gen` ≠ 0), that content's generation comes back too.
+    pub(crate) fn release_owned(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: Resources, gen: u64) {
         self.account(fw, role, &res, -1);
+        let fresh = self.fresh_gen();
         let agent = self.agents.get_mut(a);
         if agent.free.is_empty() {
             agent.free = res;
+            agent.free_gen = if gen != 0 { gen } else { fresh };
         } else {
             agent.free.add(&res);
+            agent.free_gen = fresh;
         }
         agent.touch();
     }

@@ -58,6 +58,9 @@ pub struct Offer {
     pub role: RoleIdx,
     pub agent: AgentIdx,
     pub resources: Resources,
+    /// When the offer is all of the agent's free resources: their content
+    /// generation (Agent::free_gen); otherwise 0.
+    pub gen: u64,
 }
 
 pub struct Allocator {
@@ -82,6 +85,8 @@ pub struct Allocator {
     pub(crate) last_now: f64,
     /// Cycles run so far; the agent order's tie shuffle depends on it.
     pub(crate) cycles: u64,
+    /// The next content generation (Agent::free_gen); 0 means "unknown".
+    pub(crate) next_gen: u64,
     pub(crate) rng: Rng,
 }
 
@@ -124,8 +129,15 @@ impl Allocator {
             global_version: 0,
             last_now: f64::NEG_INFINITY,
             cycles: 0,
+            next_gen: 1,
             rng: Rng::new(options.seed),
         })
+    }
+
+    /// A content generation never used before.
+    pub(crate) fn fresh_gen(&mut self) -> u64 {
+        self.next_gen += 1;
+        self.next_gen - 1
     }
 
     /// Runs a conversion with a name draft, committing new names only if `f`

@@ -62,12 +62,14 @@ impl Allocator {
     }
 
     /// Records a new offer; the resources must be free on the agent.
-    pub(crate) fn make_offer(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, resources: Resources, whole: bool) -> u64 {
+    /// `gen` is the content generation of `resources` when they are all that
+    /// was free (`whole`), else 0.
+    pub(crate) fn make_offer(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, resources: Resources, whole: bool, gen: u64) -> u64 {
         let id = self.next_offer_id;
         self.next_offer_id += 1;
         self.grant(a, fw, role, &resources, whole);
         self.agents.get_mut(a).offers.push(id);
-        self.offers.insert(id, Offer { id, fw, role, agent: a, resources });
+        self.offers.insert(id, Offer { id, fw, role, agent: a, resources, gen: if whole { gen } else { 0 } });
         id
     }
 
@@ -83,13 +85,14 @@ impl Allocator {
 
     pub(crate) fn rescind_one(&mut self, id: u64) {
         let o = self.take_offer(id);
-        self.release_owned(o.agent, o.fw, o.role, o.resources);
+        self.release_owned(o.agent, o.fw, o.role, o.resources, o.gen);
     }
 
-    fn refuse(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, refusal: Refusal) {
+    /// Records a filter; `gen` names the content of `res` if known, else 0.
+    fn refuse(&mut self, a: AgentIdx, fw: FwIdx, role: RoleIdx, res: &Resources, gen: u64, refusal: Refusal) {
         if let Some(expires_at) = refusal.expires_at() {
             if !res.is_empty() {
-                self.agents.get_mut(a).filters.add(fw, role, res, expires_at);
+                self.agents.get_mut(a).filters.add(fw, role, res, gen, expires_at);
             }
         }
     }
@@ -105,8 +108,8 @@ impl Allocator {
         let ids = self.check_offer_ids(offer_ids)?;
         for id in ids {
             let o = self.take_offer(id);
-            self.refuse(o.agent, o.fw, o.role, &o.resources, refusal);
-            self.release_owned(o.agent, o.fw, o.role, o.resources);
+            self.refuse(o.agent, o.fw, o.role, &o.resources, o.gen, refusal);
+            self.release_owned(o.agent, o.fw, o.role, o.resources, o.gen);
         }
         Ok(())
     }
@@ -164,7 +167,7 @@ impl Allocator {
         }
         if !rest.is_empty() {
             self.release(agent, fw, role, &rest);
-            self.refuse(agent, fw, role, &rest, refusal);
+            self.refuse(agent, fw, role, &rest, 0, refusal);
         }
         Ok(())
     }
@@ -197,7 +200,7 @@ impl Allocator {
             agent.used.retain(|u| !(u.fw == fw && u.role == r));
         }
         self.release(a, fw, r, &res);
-        self.refuse(a, fw, r, &res, refusal);
+        self.refuse(a, fw, r, &res, 0, refusal);
         Ok(())
     }
 }
