@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 
 import { hasGc } from './measure.js';
 import { runMemory } from './memory.js';
-import { describe, environment, formatTable, ms, type Row, writeJson } from './report.js';
+import { addonChanged, describe, environment, formatTable, ms, type Row, writeJson } from './report.js';
 import { runW1 } from './w1-decline-offers.js';
 import { runW2 } from './w2-cycle-grid.js';
 import { runW3 } from './w3-quota.js';
@@ -53,6 +53,7 @@ const { values } = parseArgs({
 const runs = values.update ? Math.max(1, Number.parseInt(values.runs!, 10) || 3) : 1;
 
 const t0 = Date.now();
+const env = environment(hasGc());
 const progress = (line: string): void => {
   console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 };
@@ -81,7 +82,8 @@ for (let i = 0; i < runs; i++) {
 const rows = history[history.length - 1]!;
 const seconds = (Date.now() - t0) / 1000;
 
-console.log(`\nTessera allocator gate — ${new Date(t0).toISOString()}, ${seconds.toFixed(0)} s; ${describe(environment(hasGc()))}\n`);
+const rebuilt = addonChanged(env);
+console.log(`\nTessera allocator gate — ${new Date(t0).toISOString()}, ${seconds.toFixed(0)} s; ${describe(env)}${rebuilt ? `\n${rebuilt}` : ''}\n`);
 console.log(formatTable(rows));
 
 const byId = new Map(rows.map((r) => [r.id, r]));
@@ -151,7 +153,8 @@ console.log(`\n${checks.join('\n')}`);
 const file = writeJson('allocator-gate', {
   startedAt: new Date(t0).toISOString(),
   seconds,
-  environment: environment(hasGc()),
+  environment: env,
+  addonRebuiltDuringRun: rebuilt ?? null,
   budgets,
   failures,
   rows,

@@ -169,6 +169,16 @@ export function environment(gcExposed: boolean): Environment {
   };
 }
 
+/**
+ * A warning when the addon binary on disk is not the one this process loaded
+ * (`env` is taken at start; others may rebuild the addon during a long run).
+ */
+export function addonChanged(env: Environment): string | undefined {
+  const now = addon();
+  if (!env.addon || !now || now.sha256 === env.addon.sha256) return undefined;
+  return `note: ${now.file} was rebuilt during this run (now ${now.sha256}, ${now.modified}); the numbers are for the build loaded at start, ${env.addon.sha256}`;
+}
+
 /** One line saying on what and against which build the numbers were taken. */
 export function describe(env: Environment): string {
   const dirty = env.uncommittedAllocatorChanges.length ? ` + ${env.uncommittedAllocatorChanges.length} uncommitted allocator files` : '';

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 import { hasGc } from './measure.js';
 import { runMemory } from './memory.js';
-import { describe, environment, formatTable, type Row, verdict, writeJson } from './report.js';
+import { addonChanged, describe, environment, formatTable, type Row, verdict, writeJson } from './report.js';
 import { runW1, W1_SIZES } from './w1-decline-offers.js';
 import { runW2 } from './w2-cycle-grid.js';
 import { runW3 } from './w3-quota.js';
@@ -53,6 +53,8 @@ for (const w of only) {
 const mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
 const quick = mode === 'quick';
 const startedAt = new Date();
+// Taken now: the addon this process has loaded is the one on disk at start.
+const env = environment(hasGc());
 const t0 = Date.now();
 const progress = (line: string): void => {
   console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}`);
@@ -117,7 +119,7 @@ const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.sl
 console.log(`\nTessera allocator benchmarks — ${startedAt.toISOString()}, ${command}, mode ${mode}, ${seconds.toFixed(0)} s`);
 console.log('Times are per call through the JS API on one core; ref/native = reference median ÷ native median on identical work.\n');
 console.log(formatTable(rows));
-const env = environment(hasGc());
+const rebuilt = addonChanged(env);
 const file = writeJson('allocator', {
   startedAt: startedAt.toISOString(),
   seconds,
@@ -125,6 +127,7 @@ const file = writeJson('allocator', {
   mode,
   only,
   environment: env,
+  addonRebuiltDuringRun: rebuilt ?? null,
   rows: rows.map((r) => ({ ...r, verdict: verdict(r) || undefined })),
 });
-console.log(`\n${describe(env)}\nresults: ${file}`);
+console.log(`\n${describe(env)}${rebuilt ? `\n${rebuilt}` : ''}\nresults: ${file}`);
