@@ -77,6 +77,31 @@ fn main() {
             println!("w1 rounds every {step}: {}", samples.join(" "));
             println!("w1 {agents}x{frameworks}: median {:.2} ms over {rounds} rounds", median(times));
         }
+        "w3" => {
+            // Mesos' LargeAndSmallQuota: 2,500 small and 500 large quota roles.
+            let (small, large) = (arg(1, 2_500), arg(2, 500));
+            let mut a = Allocator::new(AllocatorOptions::default()).unwrap();
+            let quota = |c: f64| tessera_allocator_core::spec::QuotaSpec {
+                guarantees: vec![("cpus".into(), c), ("mem".into(), c * 1024.0), ("disk".into(), c * 1024.0)],
+                limits: vec![("cpus".into(), c), ("mem".into(), c * 1024.0), ("disk".into(), c * 1024.0)],
+            };
+            for (i, (prefix, c)) in (0..small).map(|i| ("small", 1.0 + 0.0 * i as f64)).chain((0..large).map(|_| ("large", 4.0))).enumerate() {
+                let role = format!("{prefix}QuotaRole{i}");
+                a.add_framework(&FrameworkSpec::new(&format!("f{i}"), &[role.as_str()])).unwrap();
+                a.set_quota(&role, Some(&quota(c))).unwrap();
+            }
+            let agents: Vec<AgentSpec> = (0..small / 5 + large * 5)
+                .map(|i| AgentSpec::new(&format!("a{i}"), ResourcesSpec::Text("cpus:2;mem:2048;disk:2048".into())))
+                .collect();
+            a.add_agents(&agents).unwrap();
+            marker_start();
+            let t = Instant::now();
+            let c = a.allocate(0.0).unwrap();
+            let first = t.elapsed().as_secs_f64() * 1e3;
+            let t = Instant::now();
+            let c2 = a.allocate(1.0).unwrap();
+            println!("w3: first {first:.1} ms ({} offers), second {:.1} ms ({} offers)", c.len(), t.elapsed().as_secs_f64() * 1e3, c2.len());
+        }
         _ => {
             let (agents, frameworks) = (arg(1, 20_000), arg(2, 2_000));
             let mut a = cluster(agents, frameworks, false);

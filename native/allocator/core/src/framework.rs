@@ -70,6 +70,9 @@ pub struct FrameworkRole {
     /// Its key in the role's framework sorter (share of `alloc`).
     pub key: SortKey,
     pub in_sorter: bool,
+    /// The framework's flags when it joined the role's candidates (what the
+    /// role's candidate counts were incremented by).
+    pub counted: u8,
     pub min_allocatable: Option<Arc<Vec<Quantities>>>,
     pub constraints: Option<Arc<ConstraintGroups>>,
 }

@@ -45,6 +45,16 @@ pub struct Role {
     pub reserved: Quantities,
     /// Candidate frameworks, keyed by their share in this role.
     pub frameworks: AnySorter,
+    /// Candidates without constraints or minimums of their own ("plain"),
+    /// [without, with] GPU_RESOURCES; and the others. A scan that can tell
+    /// the role gets nothing from an agent counts plain candidates in bulk.
+    pub plain_candidates: [u32; 2],
+    pub special_candidates: u32,
+    /// Names (ids below 64) this role has used up its own limit on.
+    pub own_zero_room: u64,
+    /// A top-level role's part of the required headroom: its unsatisfied
+    /// guarantees, as last added to `Roles::required_headroom`.
+    deficit: Quantities,
     node: [AnySorter; 2],
     self_live: [bool; 2],
     live_children: [u32; 2],
@@ -152,6 +162,10 @@ impl Roles {
             quota_alloc: Quantities::default(),
             reserved: Quantities::default(),
             frameworks: AnySorter::new(self.kind),
+            plain_candidates: [0, 0],
+            special_candidates: 0,
+            own_zero_room: 0,
+            deficit: Quantities::default(),
             node: [AnySorter::new(self.kind), AnySorter::new(self.kind)],
             self_live: [false; 2],
             live_children: [0; 2],
@@ -400,9 +414,44 @@ impl Roles {
         self.refresh_guarantee_state(r);
     }
 
-    /// Re-derives whether `r` belongs to the stage-1 layer and, for a top-level
-    /// role, its part of the required headroom.
+    /// Names that no role of `r`'s chain has room left on: a bit per name id
+    /// below 64. Whatever scalar an agent has only under those names, `r`
+    /// cannot be offered.
+    pub fn zero_room(&self, r: RoleIdx) -> u64 {
+        let mut mask = 0;
+        let mut cur = r;
+        while cur != ROOT {
+            mask |= self.roles[cur as usize].own_zero_room;
+            cur = self.roles[cur as usize].parent;
+        }
+        mask
+    }
+
+    /// Re-derives what depends on `r`'s consumption: which names it has no
+    /// room left on, whether it belongs to the stage-1 layer and, for a
+    /// top-level role, its part of the required headroom.
     fn refresh_guarantee_state(&mut self, r: RoleIdx) {
+        let role = &mut self.roles[r as usize];
+        let mut zero = 0u64;
+        for (n, limit) in role.limits.iter() {
+            if n < 64 && role.quota_alloc.get(n) + role.reserved.get(n) >= limit {
+                zero |= 1 << n;
+            }
+        }
+        role.own_zero_room = zero;
+        if role.parent == ROOT {
+            // requiredHeadroom = Σ over top-level roles of what they are still
+            // owed: swap this role's old part for its new one.
+            let mut deficit = Quantities::default();
+            for (n, _) in role.guarantees.iter() {
+                deficit.set(n, role.unsatisfied(n));
+            }
+            if deficit != role.deficit {
+                let old = std::mem::replace(&mut role.deficit, deficit);
+                self.required_headroom.sub_all(&old);
+                self.required_headroom.add_all(&self.roles[r as usize].deficit);
+            }
+        }
         let role = &self.roles[r as usize];
         if !role.has_guarantees() {
             if role.self_live[GUARANTEED] {
@@ -412,25 +461,6 @@ impl Roles {
         }
         let live = !role.frameworks.is_empty() && role.has_unsatisfied();
         self.set_self_live(r, GUARANTEED, live);
-        if self.roles[r as usize].parent == ROOT {
-            self.recompute_required_headroom();
-        }
-    }
-
-    /// requiredHeadroom = Σ over top-level roles of unsatisfied guarantees.
-    /// Top-level roles with guarantees are few; recomputing is simpler than
-    /// tracking each one's part.
-    pub fn recompute_required_headroom(&mut self) {
-        let mut required = Quantities::default();
-        if self.guarantee_roles > 0 {
-            for &t in &self.roles[ROOT as usize].children {
-                let role = &self.roles[t as usize];
-                for (n, _) in role.guarantees.iter() {
-                    required.add(n, role.unsatisfied(n));
-                }
-            }
-        }
-        self.required_headroom = required;
     }
 
     // ---- configuration ----------------------------------------------------
@@ -453,7 +483,6 @@ impl Roles {
         self.quota_roles = self.quota_roles + after as u32 - before as u32;
         self.guarantee_roles = self.guarantee_roles + after_g as u32 - before_g as u32;
         self.refresh_guarantee_state(r);
-        self.recompute_required_headroom();
     }
 
     // ---- order ------------------------------------------------------------

@@ -290,7 +290,37 @@ impl Allocator {
         let layer = if stage == Stage::Guarantees { GUARANTEED } else { ALL };
         let count = stage == Stage::All;
         let has_gpus = agent.has_gpus();
+        // When the agent has nothing but unreserved, non-revocable scalars (a
+        // bit per name), a role whose quota leaves no room on any of them gets
+        // nothing here, and its plain candidates are passed over in bulk.
+        let scalars_only = count && self.roles.quota_roles > 0 && entries.iter().all(|e| e.is_quota_scalar() && e.name < 64);
+        let agent_names: u64 = entries.iter().fold(0, |m, e| m | 1u64.checked_shl(e.name as u32).unwrap_or(0));
+        let mut all_allocatable: Option<bool> = None;
         for r in self.roles.order(layer) {
+            if scalars_only {
+                let role = self.roles.get(r);
+                if role.special_candidates == 0 && agent_names & !self.roles.zero_room(r) == 0 {
+                    // Each plain candidate fails at its first check: gpu, else
+                    // minimum allocatable, else its quota limit.
+                    let [plain, gpu_ok] = role.plain_candidates.map(u64::from);
+                    let rest = if has_gpus {
+                        counts.gpu += plain;
+                        gpu_ok
+                    } else {
+                        plain + gpu_ok
+                    };
+                    let all_ok = *all_allocatable.get_or_insert_with(|| {
+                        let all: SmallVec<[Milli; 8]> = entries.iter().map(Entry::quantity).collect();
+                        allocatable(entries, &all, &self.default_mins)
+                    });
+                    if all_ok {
+                        counts.quota_limit += rest;
+                    } else {
+                        counts.min_allocatable += rest;
+                    }
+                    continue;
+                }
+            }
             let chain = self.roles.chain(r);
             if !entries.iter().any(|e| e.reservation.is_none_or(|res| chain.contains(&res))) {
                 continue;

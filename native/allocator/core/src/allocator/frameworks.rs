@@ -154,6 +154,7 @@ impl Allocator {
                     alloc: Quantities::default(),
                     key: SortKey::new(0.0, rank),
                     in_sorter: false,
+                    counted: 0,
                     min_allocatable: None,
                     constraints: None,
                 });
@@ -168,6 +169,7 @@ impl Allocator {
         let fw = self.frameworks.get_mut(f);
         fw.roles.retain(|fr| fr.subscribed || !fr.alloc.is_zero());
         self.frameworks.refresh_flags(f);
+        self.recount_candidate(f);
     }
 
     fn framework_idx(&self, id: &str, field: &str) -> Result<FwIdx> {
@@ -218,6 +220,7 @@ impl Allocator {
         if let Some(c) = capabilities {
             self.frameworks.get_mut(f).capabilities = c;
             self.frameworks.refresh_flags(f);
+            self.recount_candidate(f);
         }
         self.apply_role_settings(f, settings);
         self.global_version += 1;

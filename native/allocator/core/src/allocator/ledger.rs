@@ -80,6 +80,7 @@ impl Allocator {
                 alloc: Quantities::default(),
                 key: SortKey::new(0.0, fw.rank),
                 in_sorter: false,
+                counted: 0,
                 min_allocatable: None,
                 constraints: None,
             });
@@ -101,6 +102,7 @@ impl Allocator {
     /// Puts the framework into, or takes it out of, the role's candidates to
     /// match its state (active, subscribed, not suppressed).
     pub(crate) fn sync_candidate(&mut self, f: FwIdx, role: RoleIdx) {
+        let flags = self.frameworks.get(f).flags();
         let fw = self.frameworks.get_mut(f);
         let active = fw.active;
         let Some(fr) = fw.roles.iter_mut().find(|fr| fr.role == role) else { return };
@@ -109,14 +111,30 @@ impl Allocator {
             return;
         }
         fr.in_sorter = want;
-        let sorter = &mut self.roles.get_mut(role).frameworks;
+        let r = self.roles.get_mut(role);
         if want {
-            sorter.insert(f, fr.key, 1.0);
+            r.frameworks.insert(f, fr.key, 1.0);
+            fr.counted = flags;
+            count_candidate(r, flags, 1);
         } else {
-            sorter.remove(f, &fr.key);
+            r.frameworks.remove(f, &fr.key);
+            count_candidate(r, fr.counted, -1);
         }
         self.roles.refresh_candidates(role);
         self.global_version += 1;
+    }
+
+    /// After a framework's flags changed: moves it between its roles'
+    /// plain and special candidate counts.
+    pub(crate) fn recount_candidate(&mut self, f: FwIdx) {
+        let flags = self.frameworks.get(f).flags();
+        let fw = self.frameworks.get_mut(f);
+        for fr in fw.roles.iter_mut().filter(|fr| fr.in_sorter && fr.counted != flags) {
+            let r = self.roles.get_mut(fr.role);
+            count_candidate(r, fr.counted, -1);
+            count_candidate(r, flags, 1);
+            fr.counted = flags;
+        }
     }
 
     /// Syncs every role of a framework.
@@ -126,4 +144,14 @@ impl Allocator {
             self.sync_candidate(f, r);
         }
     }
+}
+
+fn count_candidate(role: &mut crate::roles::Role, flags: u8, delta: i32) {
+    use crate::framework::{FLAG_GPU, FLAG_SPECIAL};
+    let slot = if flags & FLAG_SPECIAL != 0 {
+        &mut role.special_candidates
+    } else {
+        &mut role.plain_candidates[(flags & FLAG_GPU != 0) as usize]
+    };
+    *slot = slot.wrapping_add_signed(delta);
 }
