@@ -14,6 +14,19 @@ use crate::resources::{Resources, RoleIdx};
 
 pub type AgentIdx = u32;
 
+/// A hint to load `p`'s cache line; it never faults and changes nothing.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; the address is not dereferenced and an
+    // invalid one is ignored by the CPU.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[derive(Clone, Debug)]
 pub struct Used {
     pub fw: FwIdx,
@@ -84,6 +97,17 @@ impl Agent {
         util
     }
 
+    /// Asks the CPU to start loading what a scan of this agent reads.
+    pub fn prefetch_dependents(&self) {
+        prefetch(self.free.entries().as_ptr());
+        if let Some(g) = self.filters.groups.first() {
+            prefetch(g);
+            if let crate::filters::FwSet::Bits { words, .. } = &g.frameworks {
+                prefetch(words.as_ptr());
+            }
+        }
+    }
+
     pub fn used_mut(&mut self, fw: FwIdx, role: RoleIdx) -> Option<&mut Used> {
         self.used.iter_mut().find(|u| u.fw == fw && u.role == role)
     }
@@ -110,6 +134,19 @@ impl Agents {
 
     pub fn get_mut(&mut self, a: AgentIdx) -> &mut Agent {
         self.slots[a as usize].as_mut().expect("live agent index")
+    }
+
+    /// Asks the CPU to start loading an agent's record.
+    pub fn prefetch(&self, a: AgentIdx) {
+        if let Some(slot) = self.slots.get(a as usize) {
+            let p = slot as *const Option<Agent> as *const u8;
+            prefetch(p);
+            // The record spans several cache lines; the scan reads its start
+            // and the filters and free lists further in.
+            prefetch(p.wrapping_add(64));
+            prefetch(p.wrapping_add(128));
+            prefetch(p.wrapping_add(192));
+        }
     }
 
     pub fn insert(&mut self, agent: Agent) -> AgentIdx {

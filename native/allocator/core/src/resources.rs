@@ -52,6 +52,14 @@ impl Entry {
         }
     }
 
+    /// How many intervals a range set has (0 for a scalar).
+    pub fn interval_count(&self) -> usize {
+        match &self.value {
+            Value::Ranges(r) => r.intervals().len(),
+            Value::Scalar(_) => 0,
+        }
+    }
+
     pub fn is_scalar(&self) -> bool {
         matches!(self.value, Value::Scalar(_))
     }

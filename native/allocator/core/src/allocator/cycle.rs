@@ -74,9 +74,10 @@ impl Allocation {
 
     fn push(&mut self, id: u64, fw_handle: u32, role: RoleIdx, agent_handle: u32, res: &Resources) {
         if self.tape.capacity() == 0 {
-            // Room for a typical offer per agent (five entries, a few port
-            // ranges), so a big cycle does not copy its tape while it grows.
-            self.tape.reserve(self.expected * 32);
+            // Size the tape once, from the first offer: agents tend to look
+            // alike, and a tape that outgrows its buffer is copied whole.
+            let first = 5 + res.entries().iter().map(|e| 4 + 2 * e.interval_count()).sum::<usize>();
+            self.tape.reserve(self.expected * (first + first / 2 + 8));
             self.offsets.reserve(self.expected);
             self.offer_ids.reserve(self.expected);
         }
@@ -100,6 +101,12 @@ impl Allocation {
         }
     }
 }
+
+/// How far ahead of the agent being visited its successors' memory is
+/// fetched: first the agent itself, then, once that has arrived, what it
+/// points to (free resources, filter groups and their framework sets).
+const PREFETCH_AGENT: usize = 8;
+const PREFETCH_DEPENDENTS: usize = 4;
 
 /// Where an agent falls among agents of equal utilisation in cycle `cycle`
 /// (SEMANTICS.md, "Agent order"): MurmurHash3's 32-bit finalizer of
@@ -193,7 +200,15 @@ impl Allocator {
                 self.visit(a, Stage::Guarantees, now, &mut out);
             }
         }
-        for &a in &order {
+        for (k, &a) in order.iter().enumerate() {
+            // Agents are visited in an order known in advance and live far
+            // apart in memory; fetch what a visit reads a few agents ahead.
+            if let Some(&ahead) = order.get(k + PREFETCH_AGENT) {
+                self.agents.prefetch(ahead);
+            }
+            if let Some(&ahead) = order.get(k + PREFETCH_DEPENDENTS) {
+                self.agents.get(ahead).prefetch_dependents();
+            }
             self.visit(a, Stage::All, now, &mut out);
         }
         Ok(out)
