@@ -142,11 +142,13 @@ function git(...args: string[]): string {
   }
 }
 
+/** The addon binary: the one napi-rs loads instead, when NAPI_RS_NATIVE_LIBRARY_PATH names one. */
 function addon(): Environment['addon'] {
   const dir = path.join(ROOT, 'native', 'allocator');
-  const file = readdirSync(dir).find((f) => f.endsWith('.node'));
-  if (!file) return null;
-  const full = path.join(dir, file);
+  const override = process.env['NAPI_RS_NATIVE_LIBRARY_PATH'];
+  const file = override ? undefined : readdirSync(dir).find((f) => f.endsWith('.node'));
+  if (!override && !file) return null;
+  const full = override ? path.resolve(override) : path.join(dir, file!);
   return {
     file: path.relative(ROOT, full),
     sha256: createHash('sha256').update(readFileSync(full)).digest('hex').slice(0, 16),

@@ -99,8 +99,13 @@ export async function runW1(options: W1Options): Promise<Row[]> {
   const [heapSetup, native] = heapDelta(() => buildW1('native', size));
   say(`W1 ${size.label}: native, ${rounds} of ${fullRounds} rounds`);
   const started = Date.now();
+  // Progress every 500 rounds or 30 s, whichever comes first: late rounds of the big sizes take seconds.
+  let lastSay = Date.now();
   const log = await runRounds(native, rounds, (r, l) => {
-    if ((r + 1) % 500 === 0) say(`  round ${r + 1}/${rounds}: allocate ${l.allocateMs[r]!.toFixed(1)} ms, ${l.offers[r]} offers`);
+    if ((r + 1) % 500 !== 0 && Date.now() - lastSay < 30_000) return;
+    lastSay = Date.now();
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    say(`  round ${r + 1}/${rounds}: allocate ${l.allocateMs[r]!.toFixed(1)} ms, ${l.offers[r]} offers; rss ${rss.toFixed(0)} MiB, addon heap ${(heapNow() / 2 ** 20).toFixed(0)} MiB`);
   });
   const wallS = (Date.now() - started) / 1000;
   await settle();
