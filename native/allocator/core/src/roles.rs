@@ -60,6 +60,11 @@ pub struct Role {
     live_children: [u32; 2],
     self_key: SortKey,
     child_key: SortKey,
+    /// The key's share is out of date: the entry sits alone in its sorters,
+    /// where no key orders anything, so recomputing it after every take
+    /// would be wasted; it is brought up to date when a second entry arrives.
+    self_stale: bool,
+    child_stale: bool,
 }
 
 impl Role {
@@ -116,6 +121,10 @@ pub struct Roles {
     by_name: HashMap<Arc<str>, RoleIdx>,
     /// Role paths as integers that sort like the paths (the tie-break).
     ranks: NameRanks,
+    /// The cluster totals the keys were last computed against, for keys
+    /// brought up to date lazily.
+    base_totals: Quantities,
+    base_scalars: Vec<NameId>,
     kind: SorterKind,
     /// Σ over top-level roles of unsatisfied guarantees.
     pub required_headroom: Quantities,
@@ -137,6 +146,8 @@ impl Roles {
             roles: Vec::new(),
             by_name: HashMap::default(),
             ranks: NameRanks::default(),
+            base_totals: Quantities::default(),
+            base_scalars: Vec::new(),
             kind,
             required_headroom: Quantities::default(),
             quota_roles: 0,
@@ -171,6 +182,8 @@ impl Roles {
             live_children: [0; 2],
             self_key: key,
             child_key: key,
+            self_stale: false,
+            child_stale: false,
         });
         self.by_name.insert(name, idx);
         if idx != ROOT {
@@ -308,15 +321,89 @@ impl Roles {
     /// Recomputes the SELF key of `r` and the CHILD keys of `r` and its
     /// ancestors, moving the entries in whichever layers hold them.
     fn refresh_keys_up(&mut self, r: RoleIdx, base: &ShareBase) {
+        if self.self_sorted(r) {
+            let role = &self.roles[r as usize];
+            let key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+            self.rekey_self(r, key);
+        } else {
+            self.roles[r as usize].self_stale = true;
+        }
+        let mut cur = r;
+        while cur != ROOT {
+            if self.child_sorted(cur) {
+                let role = &self.roles[cur as usize];
+                let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+                self.rekey_child(cur, key);
+            } else {
+                self.roles[cur as usize].child_stale = true;
+            }
+            cur = self.roles[cur as usize].parent;
+        }
+    }
+
+    /// Whether SELF(r) sits in a sorter with another entry.
+    fn self_sorted(&self, r: RoleIdx) -> bool {
+        let role = &self.roles[r as usize];
+        [ALL, GUARANTEED].iter().any(|&l| role.self_live[l] && role.node[l].len() >= 2)
+    }
+
+    /// Whether CHILD(c) sits in a sorter with another entry.
+    fn child_sorted(&self, c: RoleIdx) -> bool {
+        let parent = &self.roles[self.roles[c as usize].parent as usize];
+        [ALL, GUARANTEED].iter().any(|&l| self.subtree_live(c, l) && parent.node[l].len() >= 2)
+    }
+
+    fn freshen_self(&mut self, r: RoleIdx) {
+        if !self.roles[r as usize].self_stale {
+            return;
+        }
+        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
         let role = &self.roles[r as usize];
         let key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
         self.rekey_self(r, key);
-        let mut cur = r;
-        while cur != ROOT {
-            let role = &self.roles[cur as usize];
-            let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
-            self.rekey_child(cur, key);
-            cur = self.roles[cur as usize].parent;
+        self.roles[r as usize].self_stale = false;
+    }
+
+    fn freshen_child(&mut self, c: RoleIdx) {
+        if !self.roles[c as usize].child_stale {
+            return;
+        }
+        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
+        let role = &self.roles[c as usize];
+        let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+        self.rekey_child(c, key);
+        self.roles[c as usize].child_stale = false;
+    }
+
+    /// `freshen_child` for a CHILD entry about to join its parent's sorter of
+    /// `joining`: it is not there yet, so only the other layer moves it.
+    fn freshen_joining_child(&mut self, c: RoleIdx, joining: usize) {
+        if !self.roles[c as usize].child_stale {
+            return;
+        }
+        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
+        let role = &self.roles[c as usize];
+        let (old, weight, parent) = (role.child_key, role.weight, role.parent);
+        let key = old.with_share(base.share(&role.subtree_alloc) / role.weight);
+        for layer in [ALL, GUARANTEED] {
+            if layer != joining && self.subtree_live(c, layer) {
+                self.roles[parent as usize].node[layer].rekey(child_id(c), &old, key, weight);
+            }
+        }
+        let role = &mut self.roles[c as usize];
+        role.child_key = key;
+        role.child_stale = false;
+    }
+
+    /// Before a sorter of one gets a second entry: its sole entry's key must
+    /// be current again.
+    fn freshen_sole(&mut self, node: RoleIdx, layer: usize) {
+        if let Some(id) = self.roles[node as usize].node[layer].sole() {
+            if id % 2 == 0 {
+                self.freshen_self(id / 2);
+            } else {
+                self.freshen_child(id / 2);
+            }
         }
     }
 
@@ -346,7 +433,12 @@ impl Roles {
 
     /// Recomputes every key: the cluster totals changed, so every share did.
     pub fn refresh_all_keys(&mut self, base: &ShareBase) {
+        self.base_totals = base.totals.clone();
+        self.base_scalars = base.scalars.to_vec();
         for r in 1..self.roles.len() as RoleIdx {
+            let role = &mut self.roles[r as usize];
+            role.self_stale = false;
+            role.child_stale = false;
             let role = &self.roles[r as usize];
             let self_key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
             let child_key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
@@ -367,6 +459,10 @@ impl Roles {
             return;
         }
         let was = self.subtree_live(r, layer);
+        if live {
+            self.freshen_self(r);
+            self.freshen_sole(r, layer);
+        }
         {
             let role = &mut self.roles[r as usize];
             role.self_live[layer] = live;
@@ -392,6 +488,10 @@ impl Roles {
             }
             let parent = self.roles[cur as usize].parent;
             let parent_was = self.subtree_live(parent, layer);
+            if now {
+                self.freshen_joining_child(cur, layer);
+                self.freshen_sole(parent, layer);
+            }
             let (key, weight) = (self.roles[cur as usize].child_key, self.roles[cur as usize].weight);
             let p = &mut self.roles[parent as usize];
             if now {
@@ -533,6 +633,25 @@ impl Iterator for RoleOrder<'_> {
                     let child = entry / 2;
                     self.stack.push(self.roles.roles[child as usize].node[self.layer].iter());
                 }
+            }
+        }
+    }
+}
+
+impl Roles {
+    /// Debug builds check, at each cycle's start, that every entry whose key
+    /// orders anything has its current share (keys of lone entries are
+    /// brought up to date lazily, see `Role::self_stale`).
+    pub fn check_keys(&self, base: &ShareBase, at: &str) {
+        for r in 1..self.roles.len() as RoleIdx {
+            let role = &self.roles[r as usize];
+            if self.self_sorted(r) {
+                let want = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+                assert!(want == role.self_key, "{at}: SELF({}) key stale={} {:?} want {:?}", role.name, role.self_stale, role.self_key, want);
+            }
+            if self.child_sorted(r) {
+                let want = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+                assert!(want == role.child_key, "{at}: CHILD({}) key stale={} {:?} want {:?}", role.name, role.child_stale, role.child_key, want);
             }
         }
     }

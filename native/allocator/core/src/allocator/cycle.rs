@@ -193,6 +193,8 @@ impl Allocator {
         self.refresh_shares();
         self.last_now = now;
         self.cycles += 1;
+        #[cfg(debug_assertions)]
+        self.roles.check_keys(&crate::roles::ShareBase { totals: &self.totals, scalars: self.names.scalars() }, "cycle start");
         let order = self.agent_visit_order();
         let mut out = Allocation { expected: order.len(), ..Default::default() };
         if self.roles.guarantee_roles > 0 {

@@ -68,8 +68,11 @@ impl Sorter for DrfSorter {
         if *old == new {
             return;
         }
-        self.order.insert((new, id));
-        self.order.remove(&(*old, id));
+        // Only a member moves (the tree holds two or more, so it never
+        // empties in between).
+        if self.order.remove(&(*old, id)) {
+            self.order.insert((new, id));
+        }
     }
 
     fn prepare(&mut self, _rng: &mut Rng) {}
@@ -83,6 +86,10 @@ impl Sorter for DrfSorter {
 
     fn len(&self) -> usize {
         self.order.len() + self.one.is_some() as usize
+    }
+
+    fn sole(&self) -> Option<u32> {
+        self.one.as_ref().map(|(_, id)| *id)
     }
 }
 

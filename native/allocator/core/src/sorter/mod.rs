@@ -60,6 +60,11 @@ pub trait Sorter {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The only client, if the sorter holds exactly one and orders by key
+    /// (its key then orders nothing, and may be brought up to date lazily).
+    fn sole(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The sorter chosen in the allocator's options, dispatched statically.
@@ -131,6 +136,12 @@ impl Sorter for AnySorter {
         match self {
             AnySorter::Drf(s) => s.len(),
             AnySorter::Random(s) => s.len(),
+        }
+    }
+    fn sole(&self) -> Option<u32> {
+        match self {
+            AnySorter::Drf(s) => s.sole(),
+            AnySorter::Random(_) => None,
         }
     }
 }
