@@ -5,7 +5,7 @@
 // bench-results/allocator-<timestamp>.json.
 //
 //   default  W1 10k×1k and 10k×3k in full (all 2×F rounds); W1 50k×6k on its
-//            first 300 rounds of 12,000 (the full run takes hours, see README)
+//            first 300 rounds of 12,000 (all of them take ≈ 25 min, see README)
 //   --full   W1 50k×6k for all 12,000 rounds
 //   --quick  a smoke run: W1 prefixes of 100 rounds, fewer iterations,
 //            smaller reference slices (minutes → about two)
@@ -23,7 +23,7 @@ import { runW4 } from './w4-placement.js';
 const WORKLOADS = ['memory', 'w1', 'w2', 'w3', 'w4'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
-/** Rounds of W1 50k×6k run by default: a prefix of real rounds, ≈ 1.5 minutes here. */
+/** Rounds of W1 50k×6k run by default: a prefix of real rounds, ≈ 30 s here (all 12,000: ≈ 25 min). */
 const W1_50K_DEFAULT_ROUNDS = 300;
 
 const { values } = parseArgs({
