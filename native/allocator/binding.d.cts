@@ -74,7 +74,12 @@ export interface AgentViewOutput {
   used: Array<UsedOutput>
 }
 
-/** One cycle: `tape` and `offsets` as documented in core's `Allocation`. */
+/**
+ * One cycle: `tape` and `offsets` as documented in core's `Allocation`.
+ * The arrays are copied into memory V8 owns: external buffers are freed only
+ * when the event loop turns, so a caller running cycles back to back would
+ * hold every cycle's results until it yields.
+ */
 export interface AllocationOutput {
   tape: Float64Array
   offsets: Uint32Array

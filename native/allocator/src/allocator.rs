@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
+use napi::Env;
 use napi_derive::napi;
 use tessera_allocator_core::allocator::{Allocator, Refusal};
 use tessera_allocator_core::placement::Strategy;
@@ -134,8 +135,9 @@ impl NativeAllocator {
     }
 
     #[napi(catch_unwind)]
-    pub fn allocate(&mut self, now: f64) -> Result<AllocationOutput, ErrorCode> {
-        Ok(allocation_out(self.inner.allocate(now).map_err(to_js)?))
+    pub fn allocate<'env>(&mut self, env: &'env Env, now: f64) -> Result<AllocationOutput<'env>, ErrorCode> {
+        let cycle = self.inner.allocate(now).map_err(to_js)?;
+        allocation_out(env, cycle).map_err(|e| js_err(ErrorCode::Internal, format!("allocate: {e}")))
     }
 
     #[napi(catch_unwind)]
@@ -167,7 +169,12 @@ impl NativeAllocator {
     }
 
     #[napi(catch_unwind)]
-    pub fn place(&mut self, requests: Vec<PlacementRequestInput>, strategy: Option<String>) -> Result<PlacementOutput, ErrorCode> {
+    pub fn place<'env>(
+        &mut self,
+        env: &'env Env,
+        requests: Vec<PlacementRequestInput>,
+        strategy: Option<String>,
+    ) -> Result<PlacementOutput<'env>, ErrorCode> {
         let strategy = match strategy.as_deref() {
             None => None,
             Some("binpack") => Some(Strategy::Binpack),
@@ -175,7 +182,8 @@ impl NativeAllocator {
             Some(other) => return Err(js_err(ErrorCode::InvalidArgument, format!("place: options.strategy: unknown strategy '{other}'; use 'binpack' or 'spread'"))),
         };
         let specs: Vec<_> = requests.into_iter().map(placement_request).collect();
-        Ok(placement_out(self.inner.place(&specs, strategy).map_err(to_js)?))
+        let placement = self.inner.place(&specs, strategy).map_err(to_js)?;
+        placement_out(env, placement).map_err(|e| js_err(ErrorCode::Internal, format!("place: {e}")))
     }
 
     #[napi(catch_unwind)]

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Either, Float64Array, Uint32Array};
+use napi::bindgen_prelude::{Either, Float64ArraySlice, Uint32ArraySlice};
+use napi::{Env, Result};
 use napi_derive::napi;
 use tessera_allocator_core::allocator::{AgentView, FrameworkView, OfferView, RoleView, Stats, UsedView};
 use tessera_allocator_core::allocator::views::{AttributeOut, ResourceView};
@@ -58,21 +59,24 @@ pub fn passed_over_out(p: PassedOver) -> PassedOverOutput {
 }
 
 /// One cycle: `tape` and `offsets` as documented in core's `Allocation`.
+/// The arrays are copied into memory V8 owns: external buffers are freed only
+/// when the event loop turns, so a caller running cycles back to back would
+/// hold every cycle's results until it yields.
 #[napi(object)]
-pub struct AllocationOutput {
-    pub tape: Float64Array,
-    pub offsets: Uint32Array,
-    pub offer_ids: Float64Array,
+pub struct AllocationOutput<'env> {
+    pub tape: Float64ArraySlice<'env>,
+    pub offsets: Uint32ArraySlice<'env>,
+    pub offer_ids: Float64ArraySlice<'env>,
     pub passed_over: PassedOverOutput,
 }
 
-pub fn allocation_out(a: Allocation) -> AllocationOutput {
-    AllocationOutput {
-        tape: Float64Array::new(a.tape),
-        offsets: Uint32Array::new(a.offsets),
-        offer_ids: Float64Array::new(a.offer_ids),
+pub fn allocation_out(env: &Env, a: Allocation) -> Result<AllocationOutput<'_>> {
+    Ok(AllocationOutput {
+        tape: Float64ArraySlice::copy_from(env, &a.tape)?,
+        offsets: Uint32ArraySlice::copy_from(env, &a.offsets)?,
+        offer_ids: Float64ArraySlice::copy_from(env, &a.offer_ids)?,
         passed_over: passed_over_out(a.passed_over),
-    }
+    })
 }
 
 #[napi(object)]
@@ -92,19 +96,19 @@ pub struct RequestOutcomeOutput {
 
 /// `assignments` holds `(request, agentHandle, count)` triples.
 #[napi(object)]
-pub struct PlacementOutput {
-    pub assignments: Uint32Array,
+pub struct PlacementOutput<'env> {
+    pub assignments: Uint32ArraySlice<'env>,
     pub requests: Vec<RequestOutcomeOutput>,
     pub placed: f64,
 }
 
-pub fn placement_out(p: Placement) -> PlacementOutput {
+pub fn placement_out(env: &Env, p: Placement) -> Result<PlacementOutput<'_>> {
     let mut flat = Vec::with_capacity(p.assignments.len() * 3);
     for (r, a, n) in p.assignments {
         flat.extend_from_slice(&[r, a, n]);
     }
-    PlacementOutput {
-        assignments: Uint32Array::new(flat),
+    Ok(PlacementOutput {
+        assignments: Uint32ArraySlice::copy_from(env, &flat)?,
         requests: p
             .requests
             .into_iter()
@@ -120,7 +124,7 @@ pub fn placement_out(p: Placement) -> PlacementOutput {
             })
             .collect(),
         placed: p.placed as f64,
-    }
+    })
 }
 
 #[napi(object)]
