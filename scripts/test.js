@@ -14,7 +14,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-const suites = ['native/allocator/test', 'ts/allocator-reference/test', 'ts/common/test', 'test'];
+const suites = [
+  'native/allocator/test',
+  'ts/allocator-reference/test',
+  'ts/common/test',
+  'ts/master/test',
+  'ts/agent/test',
+  'ts/sdk/test',
+  'ts/cli/test',
+  'test',
+];
 
 const steps = {
   gen: [['bash', ['scripts/check-generated.sh']]],

@@ -1,0 +1,2 @@
+// @tessera/agent: placeholder until the package lands.
+export {};

@@ -1,0 +1,2 @@
+// @tessera/cli: placeholder until the package lands.
+export {};

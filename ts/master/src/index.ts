@@ -1,0 +1,2 @@
+// @tessera/master: placeholder until the package lands.
+export {};

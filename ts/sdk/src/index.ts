@@ -1,0 +1,2 @@
+// @tessera/sdk: placeholder until the package lands.
+export {};
