@@ -1,0 +1,62 @@
+// The seam between the agent and how processes are isolated. The agent hands
+// a containerizer a ContainerSpec (what to run, where, as whom, with which
+// resources) and gets back a Container it can wait on and kill. Today there is
+// PosixContainerizer (process groups and rlimits); the native (namespaces and
+// cgroups) and Docker containerizers implement the same interface, so the spec
+// already carries resources and the task's ContainerInfo for them.
+
+import type { ContainerInfo, Resource } from '@tessera/common';
+
+/** What a container runs: `sh -c value` when shell, else value with argv. */
+export interface ContainerCommand {
+  shell: boolean;
+  value: string;
+  /** argv when not shell; arguments[0] is argv[0] (defaults to value). */
+  arguments: string[];
+}
+
+export interface ContainerSpec {
+  containerId: string;
+  command: ContainerCommand;
+  /** Working directory; stdout and stderr files live here. */
+  sandbox: string;
+  env: Record<string, string>;
+  /** Run as this user; undefined runs as the agent's user. */
+  user?: string;
+  resources: Resource[];
+  container?: ContainerInfo;
+}
+
+export interface ExitStatus {
+  /** The exit code when the process exited on its own. */
+  code: number | null;
+  /** The signal name when a signal ended it ("SIGKILL"). */
+  signal: string | null;
+}
+
+export interface Container {
+  readonly containerId: string;
+  readonly pid: number;
+  /** Settles when the container's main process has exited; never rejects. */
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** Thrown by launch when a container could not start (bad program, unknown user). */
+export class ContainerLaunchError extends Error {
+  override readonly name = 'ContainerLaunchError';
+}
+
+export interface Containerizer {
+  /** "posix", later "native", "docker". */
+  readonly name: string;
+  /** Starts a container; rejects with ContainerLaunchError when it cannot. */
+  launch(spec: ContainerSpec): Promise<Container>;
+  /**
+   * Kills a container: SIGTERM to all its processes, SIGKILL after graceMs if
+   * any are left. Resolves once the main process has exited; a no-op for an
+   * unknown or already exited container.
+   */
+  kill(containerId: string, graceMs: number): Promise<void>;
+  /** Containers still running. */
+  containers(): Container[];
+}
