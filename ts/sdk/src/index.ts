@@ -1,2 +1,8 @@
-// @tessera/sdk: placeholder until the package lands.
-export {};
+// @tessera/sdk: what framework authors import — a scheduler client, an
+// executor client, and offer placement with the allocator's place().
+
+export { SchedulerClient, type SchedulerClientOptions, type OfferFilters, type ReconcileTask } from './scheduler/client.js';
+export type { SchedulerEvent } from './scheduler/events.js';
+export { toFrameworkInfo, type FrameworkOptions } from './scheduler/framework.js';
+export { SchedulerCallError, ExecutorCallError } from './errors.js';
+export type { BackoffOptions } from './backoff.js';
