@@ -11,7 +11,10 @@
 import { Metadata, credentials, status, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import {
   CLIENT_OPTIONS,
+  ExecutorInfo,
   FrameworkInfo,
+  Operation,
+  TaskInfo,
   Operation_Type,
   SchedulerServiceClient,
   checkId,
@@ -31,12 +34,9 @@ import {
   type UpdateFrameworkRequest,
   type CallResponse,
   type Event,
-  type ExecutorInfo,
   type Filters,
   type KillPolicy,
   type Logger,
-  type Operation,
-  type TaskInfo,
   type TaskStatus,
 } from '@tessera/common';
 
@@ -60,6 +60,11 @@ export interface SchedulerClientOptions {
   /** How long a call may wait for a subscription plus its answer (default 10 s). */
   callTimeoutMs?: number;
 }
+
+/** A TaskInfo with any fields left out (they take their proto defaults). */
+export type TaskInfoLike = Parameters<typeof TaskInfo.fromPartial>[0] & { taskId: string };
+export type ExecutorInfoLike = Parameters<typeof ExecutorInfo.fromPartial>[0];
+export type OperationLike = Parameters<typeof Operation.fromPartial>[0];
 
 export interface OfferFilters {
   /** Do not offer the refused resources again for this long (master default 5 s). */
@@ -176,31 +181,35 @@ export class SchedulerClient {
   // ---- calls -------------------------------------------------------------
 
   /** Accepts offers (of one agent and role) with operations. */
-  async accept(offerIds: string[], operations: Operation[], filters?: OfferFilters): Promise<void> {
+  async accept(offerIds: string[], operations: OperationLike[], filters?: OfferFilters): Promise<void> {
     const ids = checkOfferIds('accept.offerIds', offerIds);
     if (!Array.isArray(operations)) throw new TypeError('accept.operations: must be an array');
+    const ops = operations.map((op, i) => {
+      if (op === null || typeof op !== 'object') throw new TypeError(`accept.operations[${i}]: must be an Operation`);
+      return Operation.fromPartial(op);
+    });
     const wireFilters = toFilters('accept.filters', filters);
     await this.#call<AcceptRequest>('accept', (c, r, m, o, cb) => c.accept(r, m, o, cb), (header) => ({
       header,
       offerIds: ids,
-      operations,
+      operations: ops,
       filters: wireFilters,
     }));
   }
 
   /** Accepts offers with one LAUNCH of these tasks. */
-  async launch(offerIds: string[], tasks: TaskInfo[], filters?: OfferFilters): Promise<void> {
-    checkTasks('launch.tasks', tasks);
-    await this.accept(offerIds, [{ type: Operation_Type.LAUNCH, launch: { taskInfos: tasks } }], filters);
+  async launch(offerIds: string[], tasks: TaskInfoLike[], filters?: OfferFilters): Promise<void> {
+    const taskInfos = checkTasks('launch.tasks', tasks);
+    await this.accept(offerIds, [{ type: Operation_Type.LAUNCH, launch: { taskInfos } }], filters);
   }
 
   /** Accepts offers with one LAUNCH_GROUP: the tasks run together under `executor`. */
-  async launchGroup(offerIds: string[], executor: ExecutorInfo, tasks: TaskInfo[], filters?: OfferFilters): Promise<void> {
-    checkTasks('launchGroup.tasks', tasks);
+  async launchGroup(offerIds: string[], executor: ExecutorInfoLike, tasks: TaskInfoLike[], filters?: OfferFilters): Promise<void> {
+    const taskInfos = checkTasks('launchGroup.tasks', tasks);
     if (executor === null || typeof executor !== 'object') throw new TypeError('launchGroup.executor: must be an ExecutorInfo');
     await this.accept(
       offerIds,
-      [{ type: Operation_Type.LAUNCH_GROUP, launchGroup: { executor, taskGroup: { tasks } } }],
+      [{ type: Operation_Type.LAUNCH_GROUP, launchGroup: { executor: ExecutorInfo.fromPartial(executor), taskGroup: { tasks: taskInfos } } }],
       filters,
     );
   }
@@ -400,10 +409,26 @@ export class SchedulerClient {
     stream.on('data', (event: Event) => {
       if (!connection.ended) this.#onEvent(connection, event);
     });
-    stream.on('end', () => this.#onStreamEnd(connection, 'the master ended the stream'));
+    // grpc-js emits 'error' (with the status and its trailing metadata) and
+    // 'end' in either order: decide once both had their turn, and let
+    // messages that arrived just before the status be delivered first.
+    let error: ServiceError | undefined;
+    let scheduled = false;
+    const finish = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() =>
+        this.#onStreamEnd(
+          connection,
+          error ? `${statusName(error.code)}: ${detailsOf(error)}` : 'the master ended the stream',
+          error,
+        ),
+      );
+    };
+    stream.on('end', finish);
     stream.on('error', (err: ServiceError) => {
-      // Let messages that arrived just before the status be delivered first.
-      setImmediate(() => this.#onStreamEnd(connection, `${statusName(err.code)}: ${detailsOf(err)}`, err));
+      error = err;
+      finish();
     });
   }
 
@@ -497,14 +522,15 @@ function checkOfferIds(field: string, offerIds: unknown): string[] {
   return offerIds.map((id, i) => checkId(`${field}[${i}]`, id));
 }
 
-function checkTasks(field: string, tasks: unknown): void {
+function checkTasks(field: string, tasks: unknown): TaskInfo[] {
   if (!Array.isArray(tasks) || tasks.length === 0) throw new TypeError(`${field}: must be a non-empty array of TaskInfo`);
   const seen = new Set<string>();
-  tasks.forEach((task: Partial<TaskInfo> | null, i) => {
+  return tasks.map((task: TaskInfoLike | null, i) => {
     if (task === null || typeof task !== 'object') throw new TypeError(`${field}[${i}]: must be a TaskInfo`);
     const id = checkId(`${field}[${i}].taskId`, task.taskId);
     if (seen.has(id)) throw new TypeError(`${field}[${i}].taskId: duplicate task id '${id}'`);
     seen.add(id);
+    return TaskInfo.fromPartial(task);
   });
 }
 
