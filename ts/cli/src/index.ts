@@ -1,2 +1,2 @@
-// @tessera/cli: placeholder until the package lands.
-export {};
+// @tessera/cli: the `tessera` command (bin/tessera.js loads ./main.js).
+export { main } from './main.js';
