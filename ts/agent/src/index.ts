@@ -1,2 +1,189 @@
-// @tessera/agent: placeholder until the package lands.
-export {};
+// @tessera/agent: the agent daemon as a library. startAgent detects (or is
+// told) its resources, serves its HTTP and executor endpoints, registers with
+// the master and runs what the master sends it.
+//
+//   master ──RunTask/KillTask/Ack──▶ MasterConnection ──▶ Agent ──▶ Containerizer (processes)
+//          ◀──StatusUpdate (resent until acked)── StatusUpdateManager ◀── task exits / executor updates
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { TaskState, TaskStatus_Reason, TaskStatus_Source, createLogger, idProblem } from '@tessera/common';
+
+import { Agent } from './agent.js';
+import { PosixContainerizer } from './containerizer/posix.js';
+import { startExecutorService } from './executors/service.js';
+import { startHttpServer } from './http/server.js';
+import { MasterConnection } from './master/connection.js';
+import { checkOptions, type AgentOptions } from './options.js';
+import { agentIdFile } from './paths.js';
+import { parseAttributes } from './resources/attributes.js';
+import { agentResources, parseResourcesOption } from './resources/resources.js';
+import { agentState, type AgentState } from './state.js';
+import { StatusUpdateManager } from './status-updates/manager.js';
+import { isTerminal } from './task-states.js';
+
+export type { AgentOptions, Backoff } from './options.js';
+export type { AgentState, ExecutorState } from './state.js';
+export type { Container, ContainerCommand, ContainerSpec, Containerizer, ExitStatus } from './containerizer/containerizer.js';
+export { ContainerLaunchError } from './containerizer/containerizer.js';
+export { PosixContainerizer, type PosixContainerizerOptions, type Rlimits } from './containerizer/posix.js';
+export { parseAttributes } from './resources/attributes.js';
+export { detectResources } from './resources/resources.js';
+export { StatusUpdateManager } from './status-updates/manager.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentHandle {
+  /** The agent id, once the master has admitted it. */
+  readonly id: string | undefined;
+  /** Settles with the agent id at first registration; rejects if the master refuses it. */
+  readonly registered: Promise<string>;
+  /** The agent's HTTP endpoint, host:port. */
+  readonly httpAddress: string;
+  /** The ExecutorService custom executors dial, 127.0.0.1:port. */
+  readonly executorAddress: string;
+  state(): AgentState;
+  /** Stops the agent. Its tasks are killed unless killTasks is false (then they keep running, orphaned). */
+  stop(options?: { killTasks?: boolean }): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
+  const checked = checkOptions(options);
+  // Parse texts before touching anything, so bad flags fail fast and clearly.
+  const attributes = options.attributes === undefined ? [] : parseAttributes(options.attributes);
+  if (options.resources !== undefined) parseResourcesOption(options.resources);
+  const logger = options.logger ?? createLogger('agent');
+  mkdirSync(checked.workDir, { recursive: true });
+  const resources = await agentResources(checked.workDir, options.resources);
+
+  const agent = new Agent({
+    workDir: checked.workDir,
+    hostname: checked.hostname,
+    resources,
+    attributes,
+    logger,
+    containerizer: options.containerizer ?? new PosixContainerizer({ logger, rlimits: options.rlimits }),
+    defaultKillGraceMs: checked.defaultKillGraceMs,
+    executorRegistrationTimeoutMs: checked.executorRegistrationTimeoutMs,
+    version: AGENT_VERSION,
+  });
+  agent.agentId = readAgentId(checked.workDir);
+
+  let connection: MasterConnection | undefined;
+  agent.sendToMaster = (message) => connection?.send(message) ?? false;
+  agent.updates = new StatusUpdateManager({
+    workDir: checked.workDir,
+    logger,
+    retry: checked.statusUpdateRetry,
+    send: (update) => agent.sendToMaster({ statusUpdate: update }),
+    onAcknowledged: (frameworkId, status) => {
+      if (status.source !== TaskStatus_Source.EXECUTOR) return;
+      const executor = agent.frameworks.get(frameworkId)?.executors.get(status.executorId);
+      if (executor?.kind === 'custom') executor.subscriber?.write({ acknowledged: { taskId: status.taskId, uuid: status.uuid } });
+    },
+  });
+  recoverUpdates(agent);
+
+  const executorService = await startExecutorService(agent);
+  agent.executorAddress = executorService.address;
+  const http = await startHttpServer(agent, () => agentState(agent, checked.master), checked.host, checked.port);
+  agent.address = http.address;
+
+  let resolveRegistered!: (id: string) => void;
+  let rejectRegistered!: (err: Error) => void;
+  const registered = new Promise<string>((resolve, reject) => {
+    resolveRegistered = resolve;
+    rejectRegistered = reject;
+  });
+  registered.catch(() => undefined); // callers that never await it must not crash the process
+
+  connection = new MasterConnection({
+    master: checked.master,
+    logger,
+    reconnectBackoff: checked.reconnectBackoff,
+    maxPingTimeouts: checked.maxPingTimeouts,
+    registrationTimeoutMs: checked.registrationTimeoutMs,
+    hello: () => agent.hello(),
+    onRegistered: ({ agentId, masterId }) => {
+      const problem = idProblem(agentId);
+      if (problem) {
+        logger.error({ agentId }, `the master sent an unusable agent id: ${problem}`);
+        return;
+      }
+      if (agent.agentId !== agentId) {
+        if (agent.agentId) logger.warn({ was: agent.agentId, now: agentId }, 'the master gave this agent a new id');
+        agent.agentId = agentId;
+        writeAgentId(checked.workDir, agentId);
+      }
+      logger.info({ agentId, masterId }, 'registered with the master');
+      resolveRegistered(agentId);
+      agent.updates.resendAll();
+    },
+    onMessage: (message) => agent.handleMasterMessage(message),
+    onRefused: (message) => {
+      const file = agentIdFile(checked.workDir);
+      const advice = agent.agentId
+        ? `the master will not take agent id '${agent.agentId}' back; to join as a new agent, remove ${file} (and stop this agent's old tasks)`
+        : 'the master refused to admit this agent';
+      logger.error({ master: checked.master, reason: message }, `refused by the master: ${advice}`);
+      rejectRegistered(new Error(`refused by the master: ${message}; ${advice}`));
+    },
+  });
+  connection.start();
+  logger.info(
+    { master: checked.master, http: http.address, executorService: executorService.address, workDir: checked.workDir },
+    'agent started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    get id() {
+      return agent.agentId;
+    },
+    registered,
+    httpAddress: http.address,
+    executorAddress: executorService.address,
+    state: () => agentState(agent, checked.master),
+    stop: (stopOptions = {}) =>
+      (stopping ??= (async () => {
+        if (stopOptions.killTasks !== false) await agent.killAll();
+        agent.updates.stop();
+        connection?.stop();
+        await executorService.stop();
+        await http.stop();
+        logger.info('agent stopped');
+      })()),
+  };
+}
+
+/**
+ * Updates checkpointed by an earlier run of this agent go out again once it
+ * registers. Tasks that were still running then cannot be re-attached yet
+ * (their processes are not our children), so each gets a last TASK_LOST.
+ */
+function recoverUpdates(agent: Agent): void {
+  for (const stream of agent.updates.recover()) {
+    if (isTerminal(stream.latestState)) continue;
+    agent.rawStatus(stream.frameworkId, stream.taskId, stream.last.executorId, stream.last.containerId, TaskState.LOST, {
+      source: TaskStatus_Source.AGENT,
+      reason: TaskStatus_Reason.AGENT_RESTARTED,
+      message: 'the agent restarted; it does not recover running tasks yet',
+    });
+  }
+}
+
+function readAgentId(workDir: string): string | undefined {
+  try {
+    const id = readFileSync(agentIdFile(workDir), 'utf8').trim();
+    return idProblem(id) ? undefined : id;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAgentId(workDir: string, id: string): void {
+  const file = agentIdFile(workDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, id + '\n');
+}

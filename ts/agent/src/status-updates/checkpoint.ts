@@ -22,6 +22,8 @@ export interface ReplayedStream {
   pending: TaskStatus[];
   /** The newest state ever recorded (acknowledged or not). */
   latestState: TaskStatus['state'];
+  /** The newest update ever recorded. */
+  last: TaskStatus;
 }
 
 export function appendUpdate(workDir: string, record: UpdateRecord): void {
@@ -62,7 +64,7 @@ function replayOne(workDir: string, frameworkId: string, taskId: string, logger:
     return undefined;
   }
   const pending: TaskStatus[] = [];
-  let latestState: TaskStatus['state'] | undefined;
+  let last: TaskStatus | undefined;
   for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
     let record: { update?: { status?: unknown }; ack?: string };
@@ -76,14 +78,14 @@ function replayOne(workDir: string, frameworkId: string, taskId: string, logger:
     if (record.update?.status) {
       const status = TaskStatus.fromJSON(record.update.status);
       pending.push(status);
-      latestState = status.state;
+      last = status;
     } else if (typeof record.ack === 'string') {
       const at = pending.findIndex((status) => Buffer.from(status.uuid).toString('base64') === record.ack);
       if (at >= 0) pending.splice(at, 1);
     }
   }
-  if (latestState === undefined) return undefined;
-  return { frameworkId, taskId, pending, latestState };
+  if (last === undefined) return undefined;
+  return { frameworkId, taskId, pending, latestState: last.state, last };
 }
 
 function appendDurably(file: string, text: string): void {

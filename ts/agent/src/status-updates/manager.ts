@@ -8,7 +8,7 @@
 import type { AgentMessage_StatusUpdate, Logger, TaskState, TaskStatus } from '@tessera/common';
 
 import { isTerminal } from '../task-states.js';
-import { appendAck, appendUpdate, removeStream, replayAll } from './checkpoint.js';
+import { appendAck, appendUpdate, removeStream, replayAll, type ReplayedStream } from './checkpoint.js';
 
 export interface RetryPolicy {
   initialMs: number;
@@ -44,7 +44,7 @@ export class StatusUpdateManager {
   constructor(private readonly options: StatusUpdateManagerOptions) {}
 
   /** Reloads unacknowledged updates from disk (agent restart); sends nothing yet. */
-  recover(): Array<{ frameworkId: string; taskId: string; latestState: TaskState; pending: TaskStatus[] }> {
+  recover(): ReplayedStream[] {
     const replayed = replayAll(this.options.workDir, this.options.logger);
     for (const stream of replayed) {
       if (stream.pending.length === 0) {
@@ -52,7 +52,10 @@ export class StatusUpdateManager {
         continue;
       }
       this.streams.set(key(stream.frameworkId, stream.taskId), {
-        ...stream,
+        frameworkId: stream.frameworkId,
+        taskId: stream.taskId,
+        pending: stream.pending,
+        latestState: stream.latestState,
         timer: undefined,
         backoffMs: this.options.retry.initialMs,
       });

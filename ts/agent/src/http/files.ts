@@ -1,0 +1,76 @@
+// Reading a file of a sandbox for /files/read, confined to the sandbox: the
+// path must be relative with no '..' segment, and after resolving symlinks
+// (fs.realpath) it must still lie inside the sandbox's real path.
+
+import { open, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Most bytes one read returns. */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+export class FilesError extends Error {
+  constructor(
+    readonly httpStatus: 400 | 403 | 404,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FilesError';
+  }
+}
+
+export interface FileChunk {
+  data: string;
+  offset: number;
+  size: number;
+}
+
+/** The real path of `relative` inside `sandbox`, or a FilesError (403 when it escapes). */
+export async function confine(sandbox: string, relative: string): Promise<string> {
+  if (relative === '') throw new FilesError(400, 'path: is required');
+  if (relative.includes('\0')) throw new FilesError(400, 'path: must not contain NUL');
+  if (path.isAbsolute(relative)) throw new FilesError(403, `path: must be relative to the sandbox (got '${relative}')`);
+  if (relative.split(/[/\\]/).includes('..')) throw new FilesError(403, `path: must not contain '..' (got '${relative}')`);
+  let root: string;
+  try {
+    root = await realpath(sandbox);
+  } catch {
+    throw new FilesError(404, 'the sandbox no longer exists');
+  }
+  let real: string;
+  try {
+    real = await realpath(path.join(root, relative));
+  } catch {
+    throw new FilesError(404, `path: '${relative}' does not exist in the sandbox`);
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) {
+    throw new FilesError(403, `path: '${relative}' leads outside the sandbox`);
+  }
+  return real;
+}
+
+/** Reads up to `length` bytes from `offset` (-1: the size only). */
+export async function readChunk(file: string, offset: number, length: number): Promise<FileChunk> {
+  const info = await stat(file);
+  if (!info.isFile()) throw new FilesError(400, 'path: is not a regular file');
+  const size = info.size;
+  if (offset === -1) return { data: '', offset: size, size };
+  const want = Math.max(0, Math.min(length, MAX_READ_BYTES, size - offset));
+  if (want === 0) return { data: '', offset, size };
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(want);
+    const { bytesRead } = await handle.read(buffer, 0, want, offset);
+    return { data: buffer.subarray(0, bytesRead).toString('utf8'), offset, size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A non-negative integer query parameter (or -1 where allowed). */
+export function intParam(name: string, raw: string | null, fallback: number, min: number): number {
+  if (raw === null || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new FilesError(400, `${name}: must be an integer (got '${raw}')`);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) throw new FilesError(400, `${name}: must be at least ${min} (got ${raw})`);
+  return value;
+}

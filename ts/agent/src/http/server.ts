@@ -1,0 +1,87 @@
+// The agent's HTTP endpoint: GET /state, GET /files/read, GET /health.
+// Every error is JSON {"error": "..."} with 400, 403, 404 or 405.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { idProblem } from '@tessera/common';
+
+import type { Agent } from '../agent.js';
+import type { AgentState } from '../state.js';
+import { FilesError, MAX_READ_BYTES, confine, intParam, readChunk } from './files.js';
+
+export interface HttpHandle {
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(
+  agent: Agent,
+  state: () => AgentState,
+  host: string,
+  port: number,
+): Promise<HttpHandle> {
+  const server: Server = createServer((req, res) => {
+    handle(agent, state, req, res).catch((err: unknown) => {
+      if (err instanceof FilesError) return reply(res, err.httpStatus, { error: err.message });
+      agent.logger.error({ err, url: req.url }, 'HTTP handler failed');
+      reply(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    address: `${host.includes(':') ? `[${host}]` : host}:${bound.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(agent: Agent, state: () => AgentState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: `${req.method} is not allowed; use GET` });
+  switch (url.pathname) {
+    case '/health':
+      return reply(res, 200, { ok: true });
+    case '/state':
+      return reply(res, 200, state());
+    case '/files/read':
+      return reply(res, 200, await filesRead(agent, url.searchParams));
+    default:
+      return reply(res, 404, { error: `no such endpoint: ${url.pathname}` });
+  }
+}
+
+async function filesRead(agent: Agent, params: URLSearchParams) {
+  const frameworkId = required(params, 'framework_id');
+  const executorId = required(params, 'executor_id');
+  const containerId = params.get('container_id') ?? undefined;
+  const executor = agent.findExecutor(frameworkId, executorId, containerId || undefined);
+  if (!executor) {
+    throw new FilesError(404, `no executor '${executorId}' of framework '${frameworkId}'${containerId ? ` with container '${containerId}'` : ''} on this agent`);
+  }
+  const file = await confine(executor.sandbox, params.get('path') ?? '');
+  const offset = intParam('offset', params.get('offset'), 0, -1);
+  const length = intParam('length', params.get('length'), MAX_READ_BYTES, 0);
+  return readChunk(file, offset, length);
+}
+
+function required(params: URLSearchParams, name: string): string {
+  const value = params.get(name);
+  if (value === null || value === '') throw new FilesError(400, `${name}: is required`);
+  const problem = idProblem(value);
+  if (problem) throw new FilesError(400, `${name}: ${problem}`);
+  return value;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
