@@ -6,3 +6,7 @@ export type { SchedulerEvent } from './scheduler/events.js';
 export { toFrameworkInfo, type FrameworkOptions } from './scheduler/framework.js';
 export { SchedulerCallError, ExecutorCallError } from './errors.js';
 export type { BackoffOptions } from './backoff.js';
+export { planLaunches, type LaunchPlan, type PlannedLaunch, type PlanOptions, type UnplacedRequest } from './placement.js';
+export type { TaskRequest } from './placement/request.js';
+export type { TaskInfoLike, ExecutorInfoLike, OperationLike } from './scheduler/client.js';
+export type { LabelsLike } from './labels.js';

@@ -4,11 +4,11 @@
 import {
   FrameworkCapability,
   FrameworkInfo,
-  Labels,
   checkId,
-  type Label,
   type OfferConstraints,
 } from '@tessera/common';
+
+import { toLabels, type LabelsLike } from '../labels.js';
 
 export interface FrameworkOptions {
   name: string;
@@ -21,7 +21,7 @@ export interface FrameworkOptions {
   /** FrameworkCapability values, or their names ('PARTITION_AWARE'). */
   capabilities?: Array<FrameworkCapability | string>;
   /** As a record or as wire labels (keys may repeat in the latter). */
-  labels?: Record<string, string> | Label[];
+  labels?: LabelsLike;
   offerConstraints?: OfferConstraints;
   checkpoint?: boolean;
   hostname?: string;
@@ -69,19 +69,6 @@ export function toCapability(field: string, value: FrameworkCapability | string)
   }
   const known = Object.keys(FrameworkCapability).filter((k) => Number.isNaN(Number(k)) && k !== 'UNSPECIFIED' && k !== 'UNRECOGNIZED');
   throw new TypeError(`${field}: unknown capability ${JSON.stringify(value)} (one of ${known.join(', ')})`);
-}
-
-function toLabels(field: string, labels: FrameworkOptions['labels']): Labels | undefined {
-  if (labels === undefined) return undefined;
-  if (Array.isArray(labels)) {
-    return Labels.create({
-      labels: labels.map((l, i) => ({ key: str(`${field}[${i}].key`, l.key), value: str(`${field}[${i}].value`, l.value) })),
-    });
-  }
-  if (labels === null || typeof labels !== 'object') throw new TypeError(`${field}: must be a record or a list of labels`);
-  return Labels.create({
-    labels: Object.entries(labels).map(([key, value]) => ({ key, value: str(`${field}.${key}`, value) })),
-  });
 }
 
 function stringList(field: string, value: unknown): string[] {
