@@ -18,3 +18,30 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+import { CommandInfo, FrameworkInfo, TaskInfo, TaskState, type Resource } from '@tessera/common';
+
+export const FRAMEWORK = FrameworkInfo.create({ id: 'fw-1', name: 'test-framework', roles: ['*'] });
+
+export function isTerminalState(state: TaskState | undefined): boolean {
+  return (
+    state !== undefined &&
+    [TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED, TaskState.ERROR, TaskState.LOST, TaskState.DROPPED].includes(state)
+  );
+}
+
+/** A task running `sh -c script`. */
+export function shellTask(taskId: string, script: string, extra: Partial<TaskInfo> = {}): TaskInfo {
+  return TaskInfo.create({
+    taskId,
+    name: taskId,
+    command: CommandInfo.create({ shell: true, value: script }),
+    resources: [] as Resource[],
+    ...extra,
+  });
+}
+
+export async function getJson(address: string, pathAndQuery: string): Promise<{ status: number; body: any /* JSON at the HTTP boundary */ }> {
+  const res = await fetch(`http://${address}${pathAndQuery}`);
+  return { status: res.status, body: await res.json() };
+}
