@@ -1,0 +1,189 @@
+// The master's state and the small operations every part of it shares:
+// sending on streams, rescinding offers, freeing and completing tasks. The
+// lifecycles that use them live beside it: frameworks.ts, agents.ts,
+// accept.ts, status-updates.ts, reconcile.ts.
+
+import { Allocator } from '@tessera/allocator';
+import {
+  Event,
+  MasterMessage,
+  type FrameworkInfo,
+  type Logger,
+  type TaskStatus,
+} from '@tessera/common';
+
+import { AllocationLoop } from './allocation-loop.js';
+import { isConnected, taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord } from './model.js';
+import { OfferBook, runAllocationCycle, type GoneReason } from './offers.js';
+import type { ResolvedOptions } from './options.js';
+import type { Registry, RegistryState } from './registry/registry.js';
+import type { TaskRecord } from './tasks.js';
+
+export const COMPLETED_FRAMEWORKS_KEPT = 100;
+export const COMPLETED_TASKS_KEPT = 1000;
+export const VERSION = '0.1.0';
+
+export class Master {
+  readonly id: string;
+  readonly startedAt = new Date();
+  readonly version = VERSION;
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly allocator: Allocator;
+  readonly offers: OfferBook;
+  readonly loop: AllocationLoop;
+
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly completedFrameworks: FrameworkRecord[] = [];
+  readonly removedFrameworkIds: Set<string>;
+  /** Frameworks in the registry that have not re-subscribed to this master yet. */
+  readonly registeredFrameworks = new Map<string, FrameworkInfo>();
+
+  readonly agents = new Map<string, AgentRecord>();
+  /** Agents in the registry that have not re-registered with this master yet. */
+  readonly recoveringAgents = new Set<string>();
+  readonly removedAgentIds: Set<string>;
+
+  readonly completedTasks: TaskRecord[] = [];
+
+  grpcAddress = '';
+  httpAddress = '';
+  #stopped = false;
+
+  constructor(id: string, options: ResolvedOptions, log: Logger, registry: Registry, recovered: RegistryState) {
+    this.id = id;
+    this.options = options;
+    this.log = log;
+    this.registry = registry;
+    this.allocator = new Allocator({ placement: options.placement });
+    this.offers = new OfferBook(id);
+    this.loop = new AllocationLoop(() => this.#allocate(), options.allocationDelayMs);
+    this.removedFrameworkIds = new Set(recovered.removedFrameworks);
+    this.removedAgentIds = new Set(recovered.removedAgents);
+    for (const info of recovered.frameworks) this.registeredFrameworks.set(info.id, info);
+    for (const a of recovered.agents) this.recoveringAgents.add(a.info.id);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  #allocate(): void {
+    try {
+      runAllocationCycle(this);
+    } catch (err) {
+      this.log.error({ err }, 'allocation cycle failed');
+    }
+  }
+
+  triggerAllocation(): void {
+    this.loop.trigger();
+  }
+
+  /** Remembers when a filter made now for `refuseSeconds` lapses, so a cycle runs then. */
+  filterCreated(refuseSeconds: number): void {
+    if (refuseSeconds > 0) this.loop.wakeAt(Date.now() + refuseSeconds * 1000);
+  }
+
+  sendEvent(framework: FrameworkRecord, event: Event): boolean {
+    return framework.stream?.send(event) ?? false;
+  }
+
+  sendToAgent(agent: AgentRecord, message: MasterMessage): boolean {
+    return agent.stream?.send(message) ?? false;
+  }
+
+  /** Withdraws an outstanding offer: its resources go back unfiltered; the framework hears RESCIND. */
+  rescindOffer(offer: OfferRecord, reason: GoneReason = 'rescinded', notify = true): void {
+    if (this.offers.get(offer.id) !== offer) return;
+    try {
+      this.allocator.rescind(offer.allocatorId);
+    } catch (err) {
+      this.log.warn({ err, offer: offer.id }, 'allocator did not know the offer being rescinded');
+    }
+    this.#forgetOffer(offer, reason, notify);
+    this.triggerAllocation();
+  }
+
+  /** Forgets offers the allocator already rescinded (removeAgent, removeFramework return their ids). */
+  forgetRescinded(allocatorIds: readonly number[], notify: boolean): void {
+    for (const allocatorId of allocatorIds) {
+      const offer = this.offers.byAllocatorId(allocatorId);
+      if (offer) this.#forgetOffer(offer, 'rescinded', notify);
+    }
+  }
+
+  #forgetOffer(offer: OfferRecord, reason: GoneReason, notify: boolean): void {
+    this.offers.remove(offer, reason);
+    const framework = this.frameworks.get(offer.frameworkId);
+    if (!framework) return;
+    framework.offers.delete(offer.id);
+    if (notify) this.sendEvent(framework, Event.create({ rescind: { offerId: offer.id } }));
+  }
+
+  /** Offers (outstanding) of a framework, or of an agent. */
+  offersWhere(pred: (o: OfferRecord) => boolean): OfferRecord[] {
+    return [...this.offers.all()].filter(pred);
+  }
+
+  /** Gives a task's resources back to the allocator, once. */
+  freeTask(task: TaskRecord): void {
+    if (task.freed) return;
+    task.freed = true;
+    const agent = this.agents.get(task.agentId);
+    if (!agent?.inAllocator || task.resources.length === 0) return;
+    try {
+      this.allocator.recover(task.frameworkId, task.agentId, task.role, task.resources);
+      this.triggerAllocation();
+    } catch (err) {
+      this.log.error({ err, task: task.taskId, framework: task.frameworkId }, 'could not recover task resources');
+    }
+  }
+
+  /** Sends a status update to the framework, to be acknowledged by its uuid (if it has one). */
+  forwardStatus(framework: FrameworkRecord, task: TaskRecord, status: TaskStatus): void {
+    if (status.uuid.length > 0) task.pending = status;
+    if (isConnected(framework)) this.sendEvent(framework, Event.create({ update: { status } }));
+  }
+
+  /** Moves a finished task out of the live tables. */
+  completeTask(task: TaskRecord): void {
+    this.frameworks.get(task.frameworkId)?.tasks.delete(task.taskId);
+    this.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
+    task.pending = undefined;
+    this.completedTasks.push(task);
+    if (this.completedTasks.length > COMPLETED_TASKS_KEPT) {
+      this.completedTasks.splice(0, this.completedTasks.length - COMPLETED_TASKS_KEPT);
+    }
+  }
+
+  rememberCompletedFramework(framework: FrameworkRecord): void {
+    this.completedFrameworks.push(framework);
+    if (this.completedFrameworks.length > COMPLETED_FRAMEWORKS_KEPT) {
+      this.completedFrameworks.splice(0, this.completedFrameworks.length - COMPLETED_FRAMEWORKS_KEPT);
+    }
+  }
+
+  /** Stops every timer and ends every stream. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.loop.stop();
+    this.offers.clear();
+    for (const f of this.frameworks.values()) {
+      if (f.heartbeat) clearInterval(f.heartbeat);
+      if (f.failover) clearTimeout(f.failover);
+      const stream = f.stream;
+      f.stream = undefined;
+      stream?.end();
+    }
+    for (const a of this.agents.values()) {
+      if (a.pinger) clearInterval(a.pinger);
+      if (a.reconnectDeadline) clearTimeout(a.reconnectDeadline);
+      const stream = a.stream;
+      a.stream = undefined;
+      stream?.end();
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// Offers: the master's records of the allocator's outstanding offers, and the
+// allocation cycle that turns the allocator's batch into one OFFERS event per
+// framework. Offer ids on the wire are "<master id>-O<allocator id>", so an id
+// from an earlier master never names an offer of this one.
+
+import { Attribute, Event, Offer, fromAllocatorAttributes, fromAllocatorResources } from '@tessera/common';
+
+import type { Master } from './master.js';
+import { isConnected, type OfferRecord } from './model.js';
+
+/** How many gone offer ids are remembered, to tell "rescinded" from "never existed". */
+const GONE_KEPT = 10_000;
+
+export type GoneReason = 'accepted' | 'declined' | 'rescinded' | 'timed out';
+
+export class OfferBook {
+  readonly #byId = new Map<string, OfferRecord>();
+  readonly #byAllocatorId = new Map<number, string>();
+  readonly #gone = new Map<string, GoneReason>();
+  readonly #prefix: string;
+
+  constructor(masterId: string) {
+    this.#prefix = `${masterId}-O`;
+  }
+
+  idFor(allocatorId: number): string {
+    return `${this.#prefix}${allocatorId}`;
+  }
+
+  get(id: string): OfferRecord | undefined {
+    return this.#byId.get(id);
+  }
+
+  byAllocatorId(allocatorId: number): OfferRecord | undefined {
+    const id = this.#byAllocatorId.get(allocatorId);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  goneReason(id: string): GoneReason | undefined {
+    return this.#gone.get(id);
+  }
+
+  add(offer: OfferRecord): void {
+    this.#byId.set(offer.id, offer);
+    this.#byAllocatorId.set(offer.allocatorId, offer.id);
+  }
+
+  /** Forgets an offer (the allocator already let it go), remembering why. */
+  remove(offer: OfferRecord, reason: GoneReason): void {
+    if (offer.timeout) clearTimeout(offer.timeout);
+    this.#byId.delete(offer.id);
+    this.#byAllocatorId.delete(offer.allocatorId);
+    this.#gone.set(offer.id, reason);
+    if (this.#gone.size > GONE_KEPT) {
+      const oldest = this.#gone.keys().next().value;
+      if (oldest !== undefined) this.#gone.delete(oldest);
+    }
+  }
+
+  all(): IterableIterator<OfferRecord> {
+    return this.#byId.values();
+  }
+
+  clear(): void {
+    for (const o of this.#byId.values()) if (o.timeout) clearTimeout(o.timeout);
+    this.#byId.clear();
+    this.#byAllocatorId.clear();
+  }
+}
+
+/** One allocation cycle: allocate, record the offers, send them grouped per framework. */
+export function runAllocationCycle(m: Master): void {
+  const allocation = m.allocator.allocate(Date.now());
+  if (allocation.length === 0) return;
+  const perFramework = new Map<string, Offer[]>();
+  const orphaned: number[] = [];
+  for (const o of allocation) {
+    const framework = m.frameworks.get(o.frameworkId);
+    const agent = m.agents.get(o.agentId);
+    if (!framework || !isConnected(framework) || !agent || agent.state !== 'active') {
+      // The allocator should not have offered these; hand them straight back.
+      orphaned.push(o.id);
+      continue;
+    }
+    const record: OfferRecord = {
+      id: m.offers.idFor(o.id),
+      allocatorId: o.id,
+      frameworkId: o.frameworkId,
+      agentId: o.agentId,
+      role: o.role,
+      resources: o.resources,
+    };
+    const timeoutSeconds = m.options.offerTimeoutSeconds;
+    if (timeoutSeconds !== undefined) {
+      record.timeout = setTimeout(() => m.rescindOffer(record, 'timed out'), timeoutSeconds * 1000);
+      record.timeout.unref?.();
+    }
+    m.offers.add(record);
+    framework.offers.add(record.id);
+    const executorIds: string[] = [];
+    for (const e of agent.executors.values()) {
+      if (e.frameworkId === framework.id && !e.freed) executorIds.push(e.info.executorId);
+    }
+    const wire = Offer.create({
+      id: record.id,
+      frameworkId: framework.id,
+      agentId: agent.id,
+      hostname: agent.info.hostname,
+      role: o.role,
+      resources: fromAllocatorResources(o.resources),
+      attributes: agent.info.attributes.length > 0 ? agent.info.attributes : fromAllocatorAttributes(agent.attributes).map((a) => Attribute.create(a)),
+      executorIds,
+    });
+    const list = perFramework.get(framework.id) ?? [];
+    list.push(wire);
+    perFramework.set(framework.id, list);
+  }
+  if (orphaned.length > 0) m.allocator.rescind(orphaned);
+  for (const [frameworkId, offers] of perFramework) {
+    const framework = m.frameworks.get(frameworkId);
+    if (framework) m.sendEvent(framework, Event.create({ offers: { offers } }));
+  }
+  m.log.debug({ offers: allocation.length }, 'allocation cycle');
+}

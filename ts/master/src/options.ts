@@ -1,0 +1,129 @@
+// MasterOptions: what a caller (the CLI, `tessera dev`, tests) may set, and the
+// checks that turn a bad value into a TypeError naming the option before any
+// socket is opened.
+
+import type { Metadata } from '@grpc/grpc-js';
+import type { Logger } from '@tessera/common';
+
+import type { Registry } from './registry/registry.js';
+
+/** The auth seam: called before every scheduler call; throwing an RpcError rejects it. */
+export type CallGuard = (call: {
+  method: string;
+  frameworkId?: string;
+  principal?: string;
+  metadata: Metadata;
+}) => void | Promise<void>;
+
+export interface MasterOptions {
+  /** Interface to bind both servers to; default '127.0.0.1'. */
+  host?: string;
+  /** gRPC port (SchedulerService + AgentService); default 5050, 0 = ephemeral. */
+  port?: number;
+  /** HTTP port (/state, /health); default 5060, 0 = ephemeral. */
+  httpPort?: number;
+  /** Directory of the file registry (registry.json). */
+  workDir: string;
+  logger?: Logger;
+  /** Default 15. */
+  agentPingIntervalSeconds?: number;
+  /** Consecutive unanswered pings before an agent is unreachable; default 5. */
+  maxAgentPingTimeouts?: number;
+  /** Default 15. */
+  frameworkHeartbeatSeconds?: number;
+  /** Rescind offers not answered within this; default: never. */
+  offerTimeoutSeconds?: number;
+  /** Coalescing window of allocation triggers; default 5 ms. */
+  allocationDelayMs?: number;
+  /** Filter of a decline or accept without filters; default 5. */
+  defaultRefuseSeconds?: number;
+  placement?: 'binpack' | 'spread';
+  registry?: Registry;
+  callGuard?: CallGuard;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  httpPort: number;
+  workDir: string;
+  logger?: Logger;
+  agentPingIntervalSeconds: number;
+  maxAgentPingTimeouts: number;
+  frameworkHeartbeatSeconds: number;
+  offerTimeoutSeconds?: number;
+  allocationDelayMs: number;
+  defaultRefuseSeconds: number;
+  placement: 'binpack' | 'spread';
+  registry?: Registry;
+  callGuard?: CallGuard;
+}
+
+// A day: longer timers are a typo, and setTimeout overflows past 2^31 ms anyway.
+const MAX_SECONDS = 86_400;
+
+function positiveSeconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SECONDS) {
+    throw new TypeError(`${name}: must be a number of seconds in (0, ${MAX_SECONDS}] (got ${String(value)})`);
+  }
+  return value;
+}
+
+function port(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new TypeError(`${name}: must be an integer port in [0, 65535] (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** Checks every option and fills in the defaults. */
+export function resolveOptions(options: MasterOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('options: must be an object');
+  const { host = '127.0.0.1', workDir } = options;
+  if (typeof host !== 'string' || host.length === 0 || /[\s/]/.test(host)) {
+    throw new TypeError(`host: must be an interface address such as 127.0.0.1 or 0.0.0.0 (got ${String(host)})`);
+  }
+  if (typeof workDir !== 'string' || workDir.length === 0) {
+    throw new TypeError('workDir: must be a directory path (the registry lives there)');
+  }
+  const maxAgentPingTimeouts = options.maxAgentPingTimeouts ?? 5;
+  if (!Number.isInteger(maxAgentPingTimeouts) || maxAgentPingTimeouts < 1 || maxAgentPingTimeouts > 1000) {
+    throw new TypeError(`maxAgentPingTimeouts: must be an integer in [1, 1000] (got ${String(maxAgentPingTimeouts)})`);
+  }
+  const allocationDelayMs = options.allocationDelayMs ?? 5;
+  if (typeof allocationDelayMs !== 'number' || !Number.isFinite(allocationDelayMs) || allocationDelayMs < 0 || allocationDelayMs > 10_000) {
+    throw new TypeError(`allocationDelayMs: must be a number of milliseconds in [0, 10000] (got ${String(allocationDelayMs)})`);
+  }
+  const defaultRefuseSeconds = options.defaultRefuseSeconds ?? 5;
+  if (typeof defaultRefuseSeconds !== 'number' || !Number.isFinite(defaultRefuseSeconds) || defaultRefuseSeconds < 0 || defaultRefuseSeconds > MAX_SECONDS) {
+    throw new TypeError(`defaultRefuseSeconds: must be a number of seconds in [0, ${MAX_SECONDS}] (got ${String(defaultRefuseSeconds)})`);
+  }
+  const placement = options.placement ?? 'binpack';
+  if (placement !== 'binpack' && placement !== 'spread') {
+    throw new TypeError(`placement: must be 'binpack' or 'spread' (got ${String(placement)})`);
+  }
+  if (options.callGuard !== undefined && typeof options.callGuard !== 'function') {
+    throw new TypeError('callGuard: must be a function');
+  }
+  const resolved: ResolvedOptions = {
+    host,
+    port: port('port', options.port, 5050),
+    httpPort: port('httpPort', options.httpPort, 5060),
+    workDir,
+    agentPingIntervalSeconds: positiveSeconds('agentPingIntervalSeconds', options.agentPingIntervalSeconds, 15),
+    maxAgentPingTimeouts,
+    frameworkHeartbeatSeconds: positiveSeconds('frameworkHeartbeatSeconds', options.frameworkHeartbeatSeconds, 15),
+    allocationDelayMs,
+    defaultRefuseSeconds,
+    placement,
+  };
+  if (options.offerTimeoutSeconds !== undefined) {
+    resolved.offerTimeoutSeconds = positiveSeconds('offerTimeoutSeconds', options.offerTimeoutSeconds, 0);
+  }
+  if (options.logger !== undefined) resolved.logger = options.logger;
+  if (options.registry !== undefined) resolved.registry = options.registry;
+  if (options.callGuard !== undefined) resolved.callGuard = options.callGuard;
+  return resolved;
+}

@@ -1,0 +1,82 @@
+// Reconciliation, as apache/mesos docs/reconciliation.md describes it. Answers
+// are UPDATE events with reason RECONCILIATION and no uuid (nothing to
+// acknowledge).
+//
+// Explicit, per named task:
+//   task known                          → its latest state
+//   unknown, its agent registered       → TASK_GONE (partition-aware) / TASK_LOST
+//   unknown, its agent unreachable      → TASK_UNREACHABLE / TASK_LOST
+//   unknown, its agent recovering       → no answer yet (the agent may still report it)
+//   unknown, agent unknown or not given → TASK_UNKNOWN / TASK_LOST
+// Implicit (no tasks named): the latest state of every task the master knows
+// for the framework.
+
+import { Event, TaskState, TaskStatus, TaskStatus_Reason, TaskStatus_Source, type ReconcileRequest_ReconcileTask } from '@tessera/common';
+
+import type { Master } from './master.js';
+import type { FrameworkRecord } from './model.js';
+import { checkIdField } from './scheduler-validation.js';
+import { stateFor, type TaskRecord } from './tasks.js';
+
+function latest(task: TaskRecord): TaskStatus {
+  const last = task.statuses[task.statuses.length - 1];
+  return TaskStatus.create({
+    ...last,
+    taskId: task.taskId,
+    state: task.state,
+    agentId: task.agentId,
+    executorId: task.executorId,
+    uuid: Buffer.alloc(0),
+    reason: TaskStatus_Reason.RECONCILIATION,
+    source: TaskStatus_Source.MASTER,
+    message: 'reconciliation: latest state',
+  });
+}
+
+/** The answer for one named task, or undefined when the master must wait for its agent. */
+export function reconcileOne(m: Master, framework: FrameworkRecord, taskId: string, agentId: string): TaskStatus | undefined {
+  const task = framework.tasks.get(taskId);
+  if (task) return latest(task);
+  let state: TaskState;
+  let message: string;
+  const agent = agentId === '' ? undefined : m.agents.get(agentId);
+  if (agent?.state === 'active') {
+    state = stateFor(framework.capabilities, TaskState.GONE);
+    message = `reconciliation: task unknown on registered agent ${agentId}`;
+  } else if (agent?.state === 'unreachable') {
+    state = stateFor(framework.capabilities, TaskState.UNREACHABLE);
+    message = `reconciliation: agent ${agentId} is unreachable`;
+  } else if (agentId !== '' && m.recoveringAgents.has(agentId)) {
+    return undefined;
+  } else {
+    state = stateFor(framework.capabilities, TaskState.UNKNOWN);
+    message = 'reconciliation: task unknown';
+  }
+  return TaskStatus.create({
+    taskId,
+    state,
+    agentId,
+    reason: TaskStatus_Reason.RECONCILIATION,
+    source: TaskStatus_Source.MASTER,
+    message,
+    timestamp: Date.now() / 1000,
+  });
+}
+
+/** Checks every named task first, then answers (a bad call answers nothing). */
+export function reconcile(m: Master, framework: FrameworkRecord, tasks: readonly ReconcileRequest_ReconcileTask[]): void {
+  tasks.forEach((t, i) => {
+    checkIdField(`tasks[${i}].task_id`, t.taskId);
+    if (t.agentId !== '') checkIdField(`tasks[${i}].agent_id`, t.agentId);
+  });
+  const answers: TaskStatus[] = [];
+  if (tasks.length === 0) {
+    for (const task of framework.tasks.values()) answers.push(latest(task));
+  } else {
+    for (const t of tasks) {
+      const status = reconcileOne(m, framework, t.taskId, t.agentId);
+      if (status) answers.push(status);
+    }
+  }
+  for (const status of answers) m.sendEvent(framework, Event.create({ update: { status } }));
+}

@@ -1,0 +1,106 @@
+// The registry: what must survive a master restart. It holds the agents the
+// master admitted (they are expected to re-register) and the frameworks it
+// knows (they may re-subscribe with their id), plus the ids it removed, so a
+// framework torn down cannot come back. Tasks are not here: agents report them
+// when they re-register, as in Mesos.
+//
+// Every write resolves once the change is durable; the master applies a change
+// to its memory only after that. A later issue adds a ZooKeeper registry with
+// fenced writes behind this same interface.
+
+import type { AgentInfo, FrameworkInfo } from '@tessera/common';
+
+export interface RegisteredAgent {
+  info: AgentInfo;
+  /** ISO time it was marked unreachable; absent while reachable. */
+  unreachableAt?: string;
+}
+
+export interface RegistryState {
+  agents: RegisteredAgent[];
+  frameworks: FrameworkInfo[];
+  /** Ids of frameworks torn down (newest last, bounded). */
+  removedFrameworks: string[];
+  /** Ids of agents removed for good (newest last, bounded). */
+  removedAgents: string[];
+}
+
+export interface Registry {
+  load(): Promise<RegistryState>;
+  /** Admits an agent, or marks an admitted one reachable again with its new info. */
+  admitAgent(info: AgentInfo): Promise<void>;
+  markAgentUnreachable(id: string, at: Date): Promise<void>;
+  removeAgent(id: string): Promise<void>;
+  addFramework(info: FrameworkInfo): Promise<void>;
+  updateFramework(info: FrameworkInfo): Promise<void>;
+  removeFramework(id: string): Promise<void>;
+}
+
+/** How many removed ids a registry remembers. */
+export const REMOVED_IDS_KEPT = 1000;
+
+export function emptyRegistryState(): RegistryState {
+  return { agents: [], frameworks: [], removedFrameworks: [], removedAgents: [] };
+}
+
+/** Applies one change to a registry state (shared by every implementation). */
+export const registryChanges = {
+  admitAgent(state: RegistryState, info: AgentInfo): void {
+    const i = state.agents.findIndex((a) => a.info.id === info.id);
+    const entry: RegisteredAgent = { info };
+    if (i >= 0) state.agents[i] = entry;
+    else state.agents.push(entry);
+  },
+  markAgentUnreachable(state: RegistryState, id: string, at: Date): void {
+    const entry = state.agents.find((a) => a.info.id === id);
+    if (entry) entry.unreachableAt = at.toISOString();
+  },
+  removeAgent(state: RegistryState, id: string): void {
+    state.agents = state.agents.filter((a) => a.info.id !== id);
+    pushBounded(state.removedAgents, id);
+  },
+  addFramework(state: RegistryState, info: FrameworkInfo): void {
+    registryChanges.updateFramework(state, info);
+  },
+  updateFramework(state: RegistryState, info: FrameworkInfo): void {
+    const i = state.frameworks.findIndex((f) => f.id === info.id);
+    if (i >= 0) state.frameworks[i] = info;
+    else state.frameworks.push(info);
+  },
+  removeFramework(state: RegistryState, id: string): void {
+    state.frameworks = state.frameworks.filter((f) => f.id !== id);
+    pushBounded(state.removedFrameworks, id);
+  },
+};
+
+function pushBounded(list: string[], id: string): void {
+  if (!list.includes(id)) list.push(id);
+  if (list.length > REMOVED_IDS_KEPT) list.splice(0, list.length - REMOVED_IDS_KEPT);
+}
+
+/** A registry in memory only (embedded use and unit tests; nothing survives a restart). */
+export class MemoryRegistry implements Registry {
+  #state = emptyRegistryState();
+
+  async load(): Promise<RegistryState> {
+    return structuredClone(this.#state);
+  }
+  async admitAgent(info: AgentInfo): Promise<void> {
+    registryChanges.admitAgent(this.#state, info);
+  }
+  async markAgentUnreachable(id: string, at: Date): Promise<void> {
+    registryChanges.markAgentUnreachable(this.#state, id, at);
+  }
+  async removeAgent(id: string): Promise<void> {
+    registryChanges.removeAgent(this.#state, id);
+  }
+  async addFramework(info: FrameworkInfo): Promise<void> {
+    registryChanges.addFramework(this.#state, info);
+  }
+  async updateFramework(info: FrameworkInfo): Promise<void> {
+    registryChanges.updateFramework(this.#state, info);
+  }
+  async removeFramework(id: string): Promise<void> {
+    registryChanges.removeFramework(this.#state, id);
+  }
+}

@@ -1,0 +1,168 @@
+// The master's state as JSON for GET /state (the shape in the cross-package
+// contract): camelCase, resources in the allocator's JSON form, task states by
+// short name, times as ISO strings.
+
+import type { Resource } from '@tessera/allocator';
+import { FrameworkCapability, TaskStatus_Reason, TaskStatus_Source, type TaskStatus } from '@tessera/common';
+
+import type { Master } from './master.js';
+import { isConnected, type AgentRecord, type FrameworkRecord } from './model.js';
+import { sumResources } from './resources.js';
+import { isTerminal, stateName, type TaskRecord } from './tasks.js';
+
+export interface AgentState {
+  id: string;
+  hostname: string;
+  address: string;
+  state: 'active' | 'unreachable' | 'removed';
+  registeredAt: string;
+  attributes: Array<{ name: string; text?: string; scalar?: number }>;
+  total: Resource[];
+  used: Resource[];
+  offered: Resource[];
+}
+
+export interface FrameworkState {
+  id: string;
+  name: string;
+  user: string;
+  principal: string;
+  roles: string[];
+  capabilities: string[];
+  connected: boolean;
+  active: boolean;
+  registeredAt: string;
+  failoverTimeoutSeconds: number;
+  taskCount: number;
+  offerCount: number;
+  used: Resource[];
+  offered: Resource[];
+}
+
+export interface TaskStatusState {
+  state: string;
+  timestamp: string;
+  message?: string;
+  reason?: string;
+  source?: string;
+  exitCode?: number;
+}
+
+export interface TaskState {
+  id: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  executorId: string;
+  role: string;
+  state: string;
+  resources: Resource[];
+  statuses: TaskStatusState[];
+  labels: Array<{ key: string; value: string }>;
+}
+
+export interface OfferState {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resource[];
+}
+
+export interface MasterState {
+  id: string;
+  version: string;
+  startedAt: string;
+  grpcAddress: string;
+  httpAddress: string;
+  agents: AgentState[];
+  frameworks: FrameworkState[];
+  completedFrameworks: FrameworkState[];
+  tasks: TaskState[];
+  completedTasks: TaskState[];
+  offers: OfferState[];
+}
+
+function agentState(m: Master, a: AgentRecord): AgentState {
+  let used: Resource[] = [];
+  let offered: Resource[] = [];
+  if (a.inAllocator) {
+    const view = m.allocator.agent(a.id);
+    used = sumResources(view.used.map((u) => u.resources));
+    offered = sumResources(view.offered.map((o) => o.resources));
+  }
+  return {
+    id: a.id,
+    hostname: a.info.hostname,
+    address: a.info.address,
+    state: a.state,
+    registeredAt: a.registeredAt.toISOString(),
+    attributes: a.info.attributes.map((attr) =>
+      attr.text !== undefined ? { name: attr.name, text: attr.text } : { name: attr.name, scalar: attr.scalar?.value ?? 0 },
+    ),
+    total: a.resources,
+    used,
+    offered,
+  };
+}
+
+function frameworkState(m: Master, f: FrameworkRecord, completed: boolean): FrameworkState {
+  const live = [...f.tasks.values()].filter((t) => !t.freed && !isTerminal(t.latestState));
+  const offers = m.offersWhere((o) => o.frameworkId === f.id);
+  return {
+    id: f.id,
+    name: f.info.name,
+    user: f.info.user,
+    principal: f.info.principal,
+    roles: f.roles,
+    capabilities: [...f.capabilities].map((c) => FrameworkCapability[c] ?? String(c)),
+    connected: !completed && isConnected(f),
+    active: !completed && isConnected(f),
+    registeredAt: f.registeredAt.toISOString(),
+    failoverTimeoutSeconds: f.info.failoverTimeout,
+    taskCount: f.tasks.size,
+    offerCount: offers.length,
+    used: sumResources(live.map((t) => t.resources)),
+    offered: sumResources(offers.map((o) => o.resources)),
+  };
+}
+
+function statusState(s: TaskStatus): TaskStatusState {
+  const out: TaskStatusState = { state: stateName(s.state), timestamp: new Date(s.timestamp * 1000).toISOString() };
+  if (s.message !== '') out.message = s.message;
+  if (s.reason !== TaskStatus_Reason.UNSPECIFIED) out.reason = TaskStatus_Reason[s.reason] ?? String(s.reason);
+  if (s.source !== TaskStatus_Source.UNSPECIFIED) out.source = TaskStatus_Source[s.source] ?? String(s.source);
+  if (s.exitCode !== undefined) out.exitCode = s.exitCode;
+  return out;
+}
+
+function taskState(t: TaskRecord): TaskState {
+  return {
+    id: t.taskId,
+    name: t.info.name,
+    frameworkId: t.frameworkId,
+    agentId: t.agentId,
+    executorId: t.executorId,
+    role: t.role,
+    state: stateName(t.state),
+    resources: t.resources,
+    statuses: t.statuses.map(statusState),
+    labels: (t.info.labels?.labels ?? []).map((l) => ({ key: l.key, value: l.value })),
+  };
+}
+
+export function masterState(m: Master): MasterState {
+  return {
+    id: m.id,
+    version: m.version,
+    startedAt: m.startedAt.toISOString(),
+    grpcAddress: m.grpcAddress,
+    httpAddress: m.httpAddress,
+    agents: [...m.agents.values()].map((a) => agentState(m, a)),
+    frameworks: [...m.frameworks.values()].map((f) => frameworkState(m, f, false)),
+    completedFrameworks: m.completedFrameworks.map((f) => frameworkState(m, f, true)),
+    tasks: [...m.frameworks.values()].flatMap((f) => [...f.tasks.values()].map(taskState)),
+    completedTasks: m.completedTasks.map(taskState),
+    offers: [...m.offers.all()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, role: o.role, resources: o.resources })),
+  };
+}

@@ -1,0 +1,93 @@
+// Status updates, agent → master → framework, and their acknowledgements,
+// framework → master → agent. The agent keeps at most one update per task in
+// flight and resends it until acknowledged; the master keeps the update it
+// forwarded (task.pending) so a re-subscribing scheduler gets it at once.
+
+import {
+  Event,
+  MasterMessage,
+  TaskState,
+  TaskStatus_Source,
+  notFound,
+  type AgentMessage_ExecutorExited,
+  type AgentMessage_FrameworkMessage,
+  type AgentMessage_StatusUpdate,
+} from '@tessera/common';
+
+import type { Master } from './master.js';
+import { taskKey, type AgentRecord, type FrameworkRecord } from './model.js';
+import { isAgentState, isTerminal, recordStatus, stateName } from './tasks.js';
+
+/** An update from an agent. Malformed or unknown ones are dropped with a log line (the agent cannot be answered per update). */
+export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage_StatusUpdate): void {
+  const status = update.status;
+  if (!status || status.taskId === '' || status.uuid.length !== 16 || !isAgentState(status.state)) {
+    m.log.warn({ agent: agent.id, framework: update.frameworkId, task: status?.taskId }, 'dropped a malformed status update');
+    return;
+  }
+  const framework = m.frameworks.get(update.frameworkId);
+  const task = agent.tasks.get(taskKey(update.frameworkId, status.taskId));
+  if (!framework || !task) {
+    m.log.warn({ agent: agent.id, framework: update.frameworkId, task: status.taskId }, 'status update for an unknown framework or task: dropped');
+    return;
+  }
+  if (task.decidedByMaster && isTerminal(task.state)) {
+    // The framework was already told this task is gone; stop the agent resending.
+    m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } }));
+    return;
+  }
+  const full = { ...status, agentId: agent.id, executorId: status.executorId || task.executorId };
+  if (full.source === TaskStatus_Source.UNSPECIFIED) full.source = TaskStatus_Source.AGENT;
+  const resend = task.pending !== undefined && Buffer.compare(task.pending.uuid, status.uuid) === 0;
+  if (!resend) recordStatus(task, full);
+  const latest = update.latestState !== TaskState.UNSPECIFIED && isAgentState(update.latestState) ? update.latestState : status.state;
+  if (!isTerminal(task.latestState)) task.latestState = latest;
+  if (isTerminal(task.latestState)) m.freeTask(task);
+  m.log.debug({ framework: framework.id, task: task.taskId, state: stateName(status.state) }, 'status update');
+  m.forwardStatus(framework, task, resend ? task.pending! : full);
+}
+
+/** A framework acknowledges an update by uuid: relayed to the agent (unless the master made the update). */
+export function acknowledge(m: Master, framework: FrameworkRecord, agentId: string, taskId: string, uuid: Buffer): void {
+  const task = framework.tasks.get(taskId);
+  if (!task || !task.pending || Buffer.compare(task.pending.uuid, uuid) !== 0 || (agentId !== '' && task.agentId !== agentId)) {
+    throw notFound(`uuid: no update ${uuid.toString('hex')} of task ${taskId} waits for an acknowledgement`);
+  }
+  const acked = task.pending;
+  task.pending = undefined;
+  if (acked.source !== TaskStatus_Source.MASTER) {
+    const agent = m.agents.get(task.agentId);
+    if (agent) {
+      m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId, uuid } }));
+    }
+  }
+  if (isTerminal(acked.state) && isTerminal(task.state)) m.completeTask(task);
+}
+
+export function executorExited(m: Master, agent: AgentRecord, message: AgentMessage_ExecutorExited): void {
+  const key = taskKey(message.frameworkId, message.executorId);
+  const executor = agent.executors.get(key);
+  if (executor) {
+    agent.executors.delete(key);
+    if (!executor.freed && executor.resources.length > 0 && agent.inAllocator) {
+      try {
+        m.allocator.recover(executor.frameworkId, agent.id, executor.role, executor.resources);
+        m.triggerAllocation();
+      } catch (err) {
+        m.log.error({ err, agent: agent.id, executor: message.executorId }, 'could not recover executor resources');
+      }
+    }
+    executor.freed = true;
+  }
+  const framework = m.frameworks.get(message.frameworkId);
+  if (!framework) return;
+  const failure: Event['failure'] = { agentId: agent.id, executorId: message.executorId };
+  if (message.status !== undefined) failure.status = message.status;
+  m.sendEvent(framework, Event.create({ failure }));
+}
+
+export function frameworkMessage(m: Master, agent: AgentRecord, message: AgentMessage_FrameworkMessage): void {
+  const framework = m.frameworks.get(message.frameworkId);
+  if (!framework) return;
+  m.sendEvent(framework, Event.create({ message: { agentId: agent.id, executorId: message.executorId, data: message.data } }));
+}
