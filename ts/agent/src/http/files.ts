@@ -36,16 +36,32 @@ export async function confine(sandbox: string, relative: string): Promise<string
   } catch {
     throw new FilesError(404, 'the sandbox no longer exists');
   }
+  const inside = (real: string) => real === root || real.startsWith(root + path.sep);
   let real: string;
   try {
     real = await realpath(path.join(root, relative));
   } catch {
+    // Missing: say 404 only if the part that exists is inside, so nothing
+    // outside the sandbox can be probed for existence through a symlink.
+    if (!inside(await deepestExisting(path.join(root, relative), root))) {
+      throw new FilesError(403, `path: '${relative}' leads outside the sandbox`);
+    }
     throw new FilesError(404, `path: '${relative}' does not exist in the sandbox`);
   }
-  if (real !== root && !real.startsWith(root + path.sep)) {
-    throw new FilesError(403, `path: '${relative}' leads outside the sandbox`);
-  }
+  if (!inside(real)) throw new FilesError(403, `path: '${relative}' leads outside the sandbox`);
   return real;
+}
+
+/** The real path of the nearest ancestor of `target` that exists. */
+async function deepestExisting(target: string, root: string): Promise<string> {
+  for (let dir = path.dirname(target); dir.length >= root.length; dir = path.dirname(dir)) {
+    try {
+      return await realpath(dir);
+    } catch {
+      // Keep walking up.
+    }
+  }
+  return root;
 }
 
 /** Reads up to `length` bytes from `offset` (-1: the size only). */
