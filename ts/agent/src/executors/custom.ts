@@ -97,9 +97,14 @@ export function killCustomTask(agent: Agent, executor: ExecutorRecord, taskId: s
 export async function shutdownCustomExecutor(agent: Agent, executor: ExecutorRecord, graceMs: number): Promise<void> {
   if (executor.shuttingDown) return;
   executor.shuttingDown = true;
-  executor.subscriber?.write(ExecutorEvent.create({ shutdown: { gracePeriodSeconds: graceMs / 1000 } }));
   const container = executor.container;
   if (!container) return;
+  if (!executor.subscriber) {
+    // Nobody to tell: signal the process group (SIGTERM, SIGKILL after the grace).
+    await agent.containerizer.kill(executor.containerId, graceMs);
+    return;
+  }
+  executor.subscriber.write(ExecutorEvent.create({ shutdown: { gracePeriodSeconds: graceMs / 1000 } }));
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
   await Promise.race([container.exited, graceOver]);
