@@ -10,3 +10,5 @@ export { planLaunches, type LaunchPlan, type PlannedLaunch, type PlanOptions, ty
 export type { TaskRequest } from './placement/request.js';
 export type { TaskInfoLike, ExecutorInfoLike, OperationLike } from './scheduler/client.js';
 export type { LabelsLike } from './labels.js';
+export { ExecutorClient, type ExecutorClientOptions, type UpdateInput } from './executor/client.js';
+export type { ExecutorEvent } from './executor/events.js';

@@ -58,8 +58,8 @@ export async function startFakeMaster(options: FakeMasterOptions = {}): Promise<
 
   const unary =
     (method: string) =>
-    (call: { request: RecordedCall['request'] }, callback: (err: Partial<ServiceError> | null, res?: object) => void) => {
-      calls.push({ method, request: call.request });
+    (call: { request: { header?: CallHeader } }, callback: (err: Partial<ServiceError> | null, res?: object) => void) => {
+      calls.push({ method, request: call.request as RecordedCall['request'] });
       const failure = failures.get(method);
       if (failure) {
         failures.delete(method);
