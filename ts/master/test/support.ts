@@ -149,8 +149,8 @@ export class TestScheduler {
   streamId = '';
   ended: ServiceError | null | undefined;
 
-  constructor(address: string) {
-    this.client = new SchedulerServiceClient(address, credentials.createInsecure(), CLIENT_OPTIONS);
+  constructor(address: string, clientOptions: Record<string, number> = {}) {
+    this.client = new SchedulerServiceClient(address, credentials.createInsecure(), { ...CLIENT_OPTIONS, ...clientOptions });
   }
 
   /** Subscribes and waits for SUBSCRIBED; rejects with the call's error. */
