@@ -19,7 +19,7 @@ test.before(async () => {
   master = await new FakeMaster().start();
   agent = await startAgent({ master: master.address, workDir: tempDir(), port: 0, logger: silentLogger() });
   await agent.registered;
-  const script = 'mkdir sub && echo inside > sub/file && ln -s /etc/passwd passwd && ln -s .. up && ln -s sub/file alias';
+  const script = 'printf "h\\303\\251" > utf8 && mkdir sub && echo inside > sub/file && ln -s /etc/passwd passwd && ln -s .. up && ln -s sub/file alias';
   master.send({ runTask: { frameworkInfo: FRAMEWORK, task: shellTask('planter', script) } });
   const last = (await master.runToEnd('planter', (u) => isTerminalState(u.status?.state))).at(-1)!;
   assert.is(last.status!.state, TaskState.FINISHED);
@@ -33,6 +33,12 @@ test.after(async () => {
 test('files inside the sandbox, including through a symlink that stays inside', async () => {
   assert.equal((await read(`${base}&path=sub/file`)).body, { data: 'inside\n', offset: 0, size: 7 });
   assert.equal((await read(`${base}&path=alias`)).body, { data: 'inside\n', offset: 0, size: 7 });
+});
+
+test('a read never ends inside a UTF-8 character', async () => {
+  // utf8 holds "h" then "é" (2 bytes): 2 bytes from 0 would cut the "é".
+  assert.equal((await read(`${base}&path=utf8&length=2`)).body, { data: 'h', offset: 0, size: 3 });
+  assert.equal((await read(`${base}&path=utf8&offset=1`)).body, { data: 'é', offset: 1, size: 3 });
 });
 
 test("'..' segments are refused with 403", async () => {

@@ -76,10 +76,26 @@ export async function readChunk(file: string, offset: number, length: number): P
   try {
     const buffer = Buffer.alloc(want);
     const { bytesRead } = await handle.read(buffer, 0, want, offset);
-    return { data: buffer.subarray(0, bytesRead).toString('utf8'), offset, size };
+    const whole = completeUtf8(buffer.subarray(0, bytesRead));
+    return { data: whole.toString('utf8'), offset, size };
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The bytes without a UTF-8 sequence cut off at the end, so a reader that
+ * advances its offset by the data's UTF-8 length stays on character
+ * boundaries (the cut character comes whole with the next read).
+ */
+function completeUtf8(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: keep looking for the lead
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
 }
 
 /** A non-negative integer query parameter (or -1 where allowed). */
