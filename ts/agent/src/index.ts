@@ -63,7 +63,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     resources,
     attributes,
     logger,
-    containerizer: options.containerizer ?? new PosixContainerizer({ logger, rlimits: options.rlimits }),
+    containerizer:
+      options.containerizer ??
+      new PosixContainerizer({ logger, rlimits: options.rlimits, checkpointDir: path.join(checked.workDir, 'meta', 'containers') }),
     defaultKillGraceMs: checked.defaultKillGraceMs,
     executorRegistrationTimeoutMs: checked.executorRegistrationTimeoutMs,
     version: AGENT_VERSION,
@@ -83,6 +85,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       if (executor?.kind === 'custom') executor.subscriber?.write({ acknowledged: { taskId: status.taskId, uuid: status.uuid } });
     },
   });
+  await agent.containerizer.recover();
   recoverUpdates(agent);
 
   const executorService = await startExecutorService(agent);
@@ -160,7 +163,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 /**
  * Updates checkpointed by an earlier run of this agent go out again once it
  * registers. Tasks that were still running then cannot be re-attached yet
- * (their processes are not our children), so each gets a last TASK_LOST.
+ * (their processes are not our children): the containerizer has destroyed
+ * them, and each gets a last TASK_LOST.
  */
 function recoverUpdates(agent: Agent): void {
   for (const stream of agent.updates.recover()) {
@@ -168,7 +172,7 @@ function recoverUpdates(agent: Agent): void {
     agent.rawStatus(stream.frameworkId, stream.taskId, stream.last.executorId, stream.last.containerId, TaskState.LOST, {
       source: TaskStatus_Source.AGENT,
       reason: TaskStatus_Reason.AGENT_RESTARTED,
-      message: 'the agent restarted; it does not recover running tasks yet',
+      message: 'the agent restarted; it does not re-attach running tasks yet, so their processes were killed',
     });
   }
 }

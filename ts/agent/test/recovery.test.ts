@@ -14,6 +14,15 @@ import { agentIdFile } from '../src/paths.js';
 import { FakeMaster } from './fake-master.js';
 import { FRAMEWORK, shellTask, tempDir, waitFor } from './helpers.js';
 
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const quick = {
   port: 0,
   logger: silentLogger(),
@@ -39,6 +48,7 @@ test('a restarted agent re-registers with its id and resends what was not acknow
   master.acknowledge(longRunning);
   await first.stop({ killTasks: false });
   const orphanPid = Number(/pid (\d+)/.exec(longRunning.status!.message)![1]);
+  assert.ok(isAlive(orphanPid), 'stop({ killTasks: false }) leaves the task running');
 
   const before = master.received.length;
   const second = await startAgent({ master: master.address, workDir, ...quick });
@@ -64,6 +74,8 @@ test('a restarted agent re-registers with its id and resends what was not acknow
     });
     assert.is(lost.status!.state, TaskState.LOST);
     assert.is(lost.status!.reason, TaskStatus_Reason.AGENT_RESTARTED);
+    // ... and its process, left running by the first agent, was destroyed.
+    await waitFor('orphan gone', () => !isAlive(orphanPid), 5_000);
   } finally {
     try {
       process.kill(-orphanPid, 'SIGKILL');

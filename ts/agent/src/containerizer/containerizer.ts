@@ -59,4 +59,9 @@ export interface Containerizer {
   kill(containerId: string, graceMs: number): Promise<void>;
   /** Containers still running. */
   containers(): Container[];
+  /**
+   * At agent start: containers an earlier run of the agent left behind cannot
+   * be re-attached yet, so they are destroyed. Returns their ids.
+   */
+  recover(): Promise<string[]>;
 }

@@ -17,6 +17,7 @@ import {
   type Containerizer,
   type ExitStatus,
 } from './containerizer.js';
+import { PidCheckpoints } from './pid-checkpoints.js';
 import { lookupUser } from './users.js';
 
 export interface Rlimits {
@@ -31,6 +32,8 @@ export interface Rlimits {
 export interface PosixContainerizerOptions {
   logger: Logger;
   rlimits?: Rlimits;
+  /** Where each running container's pid is checkpointed, so a restarted agent can destroy leftovers. */
+  checkpointDir?: string;
 }
 
 interface Running extends Container {
@@ -43,9 +46,11 @@ export class PosixContainerizer implements Containerizer {
   private readonly prlimit: string | undefined;
   private readonly rlimitArgs: string[];
   private readonly logger: Logger;
+  private readonly checkpoints: PidCheckpoints | undefined;
 
   constructor(options: PosixContainerizerOptions) {
     this.logger = options.logger;
+    this.checkpoints = options.checkpointDir ? new PidCheckpoints(options.checkpointDir) : undefined;
     const rlimits = { core: 0, ...options.rlimits };
     this.rlimitArgs = Object.entries(rlimits)
       .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
@@ -86,11 +91,13 @@ export class PosixContainerizer implements Containerizer {
           child.once('exit', (code, signal) => {
             container.done = true;
             this.running.delete(spec.containerId);
+            this.checkpoints?.remove(spec.containerId);
             resolve({ code, signal });
           });
         }),
       };
       this.running.set(spec.containerId, container);
+      this.checkpoints?.write(spec.containerId, pid);
       this.logger.debug({ containerId: spec.containerId, pid }, 'container started');
       return container;
     } finally {
@@ -119,6 +126,19 @@ export class PosixContainerizer implements Containerizer {
 
   containers(): Container[] {
     return [...this.running.values()];
+  }
+
+  async recover(): Promise<string[]> {
+    const destroyed: string[] = [];
+    for (const { containerId, pid, alive } of this.checkpoints?.readAll() ?? []) {
+      if (alive) {
+        signalGroup(pid, 'SIGKILL');
+        destroyed.push(containerId);
+        this.logger.warn({ containerId, pid }, 'destroyed a container left by an earlier run of the agent');
+      }
+      this.checkpoints?.remove(containerId);
+    }
+    return destroyed;
   }
 
   private argv(spec: ContainerSpec, program: string): string[] {
