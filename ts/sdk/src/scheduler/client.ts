@@ -109,9 +109,13 @@ export class SchedulerClient {
   readonly #queue = new EventQueue<SchedulerEvent>();
   readonly #channels = new Map<string, SchedulerServiceClient>();
   readonly #waiters = new Set<Waiter>();
+  /** Automatic acknowledgements on their way, so teardown() lets them land first. */
+  readonly #acknowledging = new Set<Promise<void>>();
   #framework: FrameworkInfo;
   #started = false;
   #closed = false;
+  /** teardown() asked for the ERROR that ends the stream: not worth an error log. */
+  #tearingDown = false;
   #consumed = false;
   #generation = 0;
   #connection: Connection | undefined;
@@ -170,9 +174,12 @@ export class SchedulerClient {
         // After the consumer has taken the update (or stopped iterating on it):
         // at-least-once delivery means acknowledging only what was handed over.
         if (this.#autoAcknowledge && event.type === 'update' && event.status.uuid.length > 0) {
-          this.acknowledge(event.status).catch((err: unknown) => {
-            this.#log.warn({ err: String(err), taskId: event.status.taskId }, 'automatic acknowledgement failed');
-          });
+          const ack = this.acknowledge(event.status)
+            .catch((err: unknown) => {
+              this.#log.warn({ err: String(err), taskId: event.status.taskId }, 'automatic acknowledgement failed');
+            })
+            .finally(() => this.#acknowledging.delete(ack));
+          this.#acknowledging.add(ack);
         }
       }
     }
@@ -308,8 +315,11 @@ export class SchedulerClient {
     this.#framework = FrameworkInfo.create({ ...next, id: this.#framework.id });
   }
 
-  /** Removes the framework (its tasks are killed), then closes the client. */
+  /** Removes the framework (its tasks are killed), then closes the client.
+   *  Automatic acknowledgements already on their way are let through first. */
   async teardown(): Promise<void> {
+    await Promise.allSettled([...this.#acknowledging]);
+    this.#tearingDown = true;
     try {
       await this.#call<TeardownRequest>('teardown', (c, r, m, o, cb) => c.teardown(r, m, o, cb), (header) => ({ header }));
     } finally {
@@ -458,7 +468,8 @@ export class SchedulerClient {
     this.#queue.push(event);
     if (event.type === 'error') {
       // ERROR is final: the master removed the framework.
-      this.#log.error({ message: event.message }, 'the master removed the framework');
+      if (this.#tearingDown) this.#log.info({ message: event.message }, 'torn down');
+      else this.#log.error({ message: event.message }, 'the master removed the framework');
       this.close();
     }
   }
