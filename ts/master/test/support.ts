@@ -322,3 +322,15 @@ export function parseWire(text: string): Resource[] {
 }
 
 export const PARTITION_AWARE = FrameworkCapability.PARTITION_AWARE;
+
+/** Resolves to the error `fn` rejects with; fails the test if it resolves or the message does not match. */
+export async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!pattern.test(message)) throw new Error(`expected a rejection matching ${pattern}, got: ${message}`);
+    return err as Error;
+  }
+  throw new Error(`expected a rejection matching ${pattern}, but it resolved`);
+}
