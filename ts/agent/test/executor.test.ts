@@ -7,7 +7,22 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { CommandInfo, ExecutorInfo, ExecutorInfo_Type, TaskInfo, TaskState, TaskStatus_Reason, TaskStatus_Source, silentLogger } from '@tessera/common';
+import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import {
+  CLIENT_OPTIONS,
+  CommandInfo,
+  ExecutorInfo,
+  ExecutorInfo_Type,
+  ExecutorServiceClient,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+  TaskStatus_Reason,
+  TaskStatus_Source,
+  newUpdateUuid,
+  silentLogger,
+  type ExecutorEvent,
+} from '@tessera/common';
 
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
@@ -94,5 +109,52 @@ test('a kill of a task queued for an executor that has not subscribed: KILLED at
   master.send({ shutdownExecutor: { frameworkId: FRAMEWORK.id, executorId: 'sleeper' } });
   await waitFor('sleeper gone', () => master.received.some((m) => m.executorExited?.executorId === 'sleeper'), 10_000);
 });
+
+test('re-subscription: launches the executor has are not resent; its unacknowledged updates are taken once', async () => {
+  // The executor process just sleeps; the test speaks ExecutorService for it.
+  const command = CommandInfo.create({ shell: true, value: 'exec sleep 30' });
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task: customTask('resub-1', 'manual-ex', command) } });
+  await waitFor('manual-ex started', () => agent.state().frameworks[0]!.executors.some((e) => e.id === 'manual-ex'));
+  const client = new ExecutorServiceClient(agent.executorAddress, credentials.createInsecure(), CLIENT_OPTIONS);
+  const request = { frameworkId: FRAMEWORK.id, executorId: 'manual-ex', unacknowledgedTasks: [] as TaskInfo[], unacknowledgedUpdates: [] as TaskStatus[] };
+  const first = collect(client.subscribe(request));
+  const launched = await waitFor('Launch', () => first.events.find((e) => e.launch)?.launch?.task);
+  assert.ok(first.events[0]!.subscribed, 'Subscribed comes first');
+  first.stream.cancel();
+
+  // RUNNING sent while "disconnected" never reached the agent: it rides on the re-subscription.
+  const running = TaskStatus.create({ taskId: 'resub-1', state: TaskState.RUNNING, uuid: newUpdateUuid() });
+  const second = collect(client.subscribe({ ...request, unacknowledgedTasks: [launched], unacknowledgedUpdates: [running] }));
+  await waitFor('Subscribed again', () => second.events.some((e) => e.subscribed));
+  const update = await master.waitForUpdate('resub-1', 1);
+  assert.equal(update.status!.uuid, running.uuid);
+  assert.is(update.status!.state, TaskState.RUNNING);
+  master.acknowledge(update);
+  const acked = await waitFor('Acknowledged', () => second.events.find((e) => e.acknowledged)?.acknowledged);
+  assert.equal(Buffer.from(acked.uuid), running.uuid);
+  assert.not.ok(second.events.some((e) => e.launch), 'the task it has is not launched again');
+
+  // Unknown executors and bad updates are refused with a status naming the field.
+  const bad = await new Promise<Error | null>((resolve) =>
+    client.update({ frameworkId: FRAMEWORK.id, executorId: 'manual-ex', status: TaskStatus.create({ taskId: 'resub-1', state: TaskState.FINISHED, uuid: Buffer.alloc(3) }) }, (err) => resolve(err)),
+  );
+  assert.match(bad!.message, /update\.status\.uuid: must be 16 bytes/);
+  const unknown = await new Promise<Error | null>((resolve) =>
+    client.message({ frameworkId: FRAMEWORK.id, executorId: 'nobody', data: Buffer.alloc(0) }, (err) => resolve(err)),
+  );
+  assert.match(unknown!.message, /NOT_FOUND|no executor 'nobody'/);
+
+  second.stream.cancel();
+  client.close();
+  master.send({ shutdownExecutor: { frameworkId: FRAMEWORK.id, executorId: 'manual-ex' } });
+  await waitFor('manual-ex gone', () => master.received.some((m) => m.executorExited?.executorId === 'manual-ex'), 10_000);
+});
+
+function collect(stream: ClientReadableStream<ExecutorEvent>) {
+  const events: ExecutorEvent[] = [];
+  stream.on('data', (event: ExecutorEvent) => events.push(event));
+  stream.on('error', () => undefined); // cancelled by the test
+  return { stream, events };
+}
 
 test.run();
