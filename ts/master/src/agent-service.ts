@@ -22,7 +22,7 @@ const QUEUE_LIMIT = 10_000;
 export function agentService(m: Master): AgentServiceServer {
   return {
     connect(call: ServerDuplexStream<AgentMessage, MasterMessage>): void {
-      const stream = new SafeStream<MasterMessage>(call);
+      const stream = new SafeStream<MasterMessage>(call, (err) => m.log.error({ err }, 'agent stream close handler failed'));
       let agent: AgentRecord | undefined;
       let registering = false;
       const queued: AgentMessage[] = [];

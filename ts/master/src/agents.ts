@@ -167,7 +167,10 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
         m.forwardStatus(framework, known, status);
       }
       if (!isTerminal(known.latestState)) known.latestState = t.state;
-      if (known.pendingKill) toKill.push({ frameworkId: t.frameworkId, taskId: t.taskId });
+      if (known.pendingKill) {
+        toKill.push({ frameworkId: t.frameworkId, taskId: t.taskId });
+        known.pendingKill = undefined;
+      }
       continue;
     }
     const task = newTaskRecord({
@@ -316,18 +319,21 @@ function startPings(m: Master, agent: AgentRecord): void {
   if (agent.pinger) clearInterval(agent.pinger);
   agent.missedPings = 0;
   agent.pongReceived = true;
-  agent.pinger = setInterval(() => {
-    if (!agent.stream) return;
-    if (!agent.pongReceived) agent.missedPings++;
-    if (agent.missedPings >= m.options.maxAgentPingTimeouts) {
-      markUnreachable(m, agent, `${agent.missedPings} pings unanswered`);
-      return;
-    }
-    agent.pingSeq++;
-    agent.pongReceived = false;
-    m.sendToAgent(agent, MasterMessage.create({ ping: { seq: agent.pingSeq } }));
-  }, m.options.agentPingIntervalSeconds * 1000);
+  agent.pinger = setInterval(() => m.guarded('agent ping', () => ping(m, agent)), m.options.agentPingIntervalSeconds * 1000);
   agent.pinger.unref?.();
+}
+
+/** One ping tick: count the last ping if unanswered; too many in a row and the agent is unreachable. */
+function ping(m: Master, agent: AgentRecord): void {
+  if (!agent.stream) return;
+  if (!agent.pongReceived) agent.missedPings++;
+  if (agent.missedPings >= m.options.maxAgentPingTimeouts) {
+    markUnreachable(m, agent, `${agent.missedPings} pings unanswered`);
+    return;
+  }
+  agent.pingSeq++;
+  agent.pongReceived = false;
+  m.sendToAgent(agent, MasterMessage.create({ ping: { seq: agent.pingSeq } }));
 }
 
 export function pong(agent: AgentRecord, seq: number): void {
@@ -350,7 +356,7 @@ function disconnected(m: Master, agent: AgentRecord, stream: SafeStream<MasterMe
   m.log.warn({ agent: agent.id, reconnectWithinSeconds: budget }, 'agent stream closed');
   agent.reconnectDeadline = setTimeout(() => {
     agent.reconnectDeadline = undefined;
-    if (!agent.stream) markUnreachable(m, agent, `did not reconnect within ${budget} s`);
+    if (!agent.stream) m.guarded('agent reconnect deadline', () => markUnreachable(m, agent, `did not reconnect within ${budget} s`));
   }, budget * 1000);
   agent.reconnectDeadline.unref?.();
 }

@@ -77,7 +77,8 @@ export async function subscribe(m: Master, info: FrameworkInfo | undefined, stre
   if (!existing && !m.registeredFrameworks.has(id)) {
     throw notFound(`framework_info.id: framework ${id} is not known to this master`);
   }
-  if (existing && existing.info.principal !== given.principal && !existing.recovered) {
+  const known = existing && !existing.recovered ? existing.info : m.registeredFrameworks.get(id);
+  if (known && known.principal !== given.principal) {
     throw permissionDenied(`framework_info.principal: framework ${id} is registered with another principal`);
   }
   const full = normalized(given, id, checked);
@@ -129,7 +130,10 @@ function attach(m: Master, framework: FrameworkRecord, stream: SafeStream<Event>
       },
     }),
   );
-  framework.heartbeat = setInterval(() => m.sendEvent(framework, Event.create({ heartbeat: {} })), m.options.frameworkHeartbeatSeconds * 1000);
+  framework.heartbeat = setInterval(
+    () => m.guarded('heartbeat', () => void m.sendEvent(framework, Event.create({ heartbeat: {} }))),
+    m.options.frameworkHeartbeatSeconds * 1000,
+  );
   framework.heartbeat.unref?.();
   m.allocator.activateFramework(framework.id);
   for (const task of framework.tasks.values()) {
@@ -153,7 +157,7 @@ function disconnected(m: Master, framework: FrameworkRecord, stream: SafeStream<
   framework.failover = setTimeout(() => {
     framework.failover = undefined;
     if (!isConnected(framework) && m.frameworks.get(framework.id) === framework) {
-      void teardown(m, framework, `framework ${framework.id} did not re-subscribe within its failover timeout`);
+      m.guarded('failover teardown', () => teardown(m, framework, `framework ${framework.id} did not re-subscribe within its failover timeout`));
     }
   }, seconds * 1000);
   framework.failover.unref?.();

@@ -77,6 +77,16 @@ export class Master {
     }
   }
 
+  /** Runs a timer's work: whatever it throws is logged, never thrown into the event loop. */
+  guarded(what: string, fn: () => void | Promise<void>): void {
+    try {
+      const result = fn();
+      if (result instanceof Promise) result.catch((err: unknown) => this.log.error({ err }, `${what} failed`));
+    } catch (err) {
+      this.log.error({ err }, `${what} failed`);
+    }
+  }
+
   triggerAllocation(): void {
     this.loop.trigger();
   }

@@ -92,7 +92,7 @@ export function runAllocationCycle(m: Master): void {
     };
     const timeoutSeconds = m.options.offerTimeoutSeconds;
     if (timeoutSeconds !== undefined) {
-      record.timeout = setTimeout(() => m.rescindOffer(record, 'timed out'), timeoutSeconds * 1000);
+      record.timeout = setTimeout(() => m.guarded('offer timeout', () => m.rescindOffer(record, 'timed out')), timeoutSeconds * 1000);
       record.timeout.unref?.();
     }
     m.offers.add(record);

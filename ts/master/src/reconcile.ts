@@ -6,7 +6,8 @@
 //   task known                          → its latest state
 //   unknown, its agent registered       → TASK_GONE (partition-aware) / TASK_LOST
 //   unknown, its agent unreachable      → TASK_UNREACHABLE / TASK_LOST
-//   unknown, its agent recovering       → no answer yet (the agent may still report it)
+//   unknown, its agent recovering       → no answer yet (the agent may still report it);
+//                                         without an agent id: none while any agent is recovering
 //   unknown, agent unknown or not given → TASK_UNKNOWN / TASK_LOST
 // Implicit (no tasks named): the latest state of every task the master knows
 // for the framework.
@@ -46,7 +47,9 @@ export function reconcileOne(m: Master, framework: FrameworkRecord, taskId: stri
   } else if (agent?.state === 'unreachable') {
     state = stateFor(framework.capabilities, TaskState.UNREACHABLE);
     message = `reconciliation: agent ${agentId} is unreachable`;
-  } else if (agentId !== '' && m.recoveringAgents.has(agentId)) {
+  } else if (agentId !== '' ? m.recoveringAgents.has(agentId) : m.recoveringAgents.size > 0) {
+    // The task may be on an agent that has not re-registered since a master
+    // restart: answer nothing yet; the framework asks again (as Mesos).
     return undefined;
   } else {
     state = stateFor(framework.capabilities, TaskState.UNKNOWN);

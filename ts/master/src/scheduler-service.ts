@@ -80,7 +80,7 @@ function unary<Req extends { header?: CallHeader | undefined }>(
 export function schedulerService(m: Master): SchedulerServiceServer {
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, Event>): void {
-      const stream = new SafeStream<Event>(call);
+      const stream = new SafeStream<Event>(call, (err) => m.log.error({ err }, 'framework stream close handler failed'));
       const info = call.request.frameworkInfo;
       const run = async (): Promise<void> => {
         if (m.stopped) throw new RpcError(14, 'master is stopping');

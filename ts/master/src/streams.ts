@@ -11,8 +11,12 @@ export class SafeStream<T> {
   readonly #call: Writable<T>;
   readonly #onClose: Array<(reason: string) => void> = [];
 
-  constructor(call: Writable<T>) {
+  readonly #onError: (err: unknown) => void;
+
+  /** `onError` hears exceptions thrown by onClose callbacks (they must not escape into grpc-js). */
+  constructor(call: Writable<T>, onError: (err: unknown) => void = () => undefined) {
     this.#call = call;
+    this.#onError = onError;
     const close = (reason: string) => () => this.#markClosed(reason);
     call.on('cancelled', close('cancelled'));
     call.on('error', close('error'));
@@ -26,8 +30,13 @@ export class SafeStream<T> {
 
   /** Called once when the stream ends, whatever ended it. */
   onClose(fn: (reason: string) => void): void {
-    if (this.#closed) fn('closed');
-    else this.#onClose.push(fn);
+    if (this.#closed) {
+      try {
+        fn('closed');
+      } catch (err) {
+        this.#onError(err);
+      }
+    } else this.#onClose.push(fn);
   }
 
   send(message: T): boolean {
@@ -58,6 +67,12 @@ export class SafeStream<T> {
   #markClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const fn of this.#onClose.splice(0)) fn(reason);
+    for (const fn of this.#onClose.splice(0)) {
+      try {
+        fn(reason);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
   }
 }
