@@ -48,6 +48,8 @@ export async function startCustomExecutor(agent: Agent, executor: ExecutorRecord
   }
   const container = executor.container;
   agent.logger.info({ executorId: executor.executorId, pid: container.pid }, 'custom executor started');
+  // Shut down while it was starting: nobody can have subscribed yet, so signal it.
+  if (executor.shuttingDown) void agent.containerizer.kill(executor.containerId, agent.config.defaultKillGraceMs);
   const timer = setTimeout(() => {
     if (!executor.subscriber && !executor.completed) {
       agent.logger.warn({ executorId: executor.executorId }, 'custom executor never subscribed; killing it');
@@ -98,7 +100,7 @@ export async function shutdownCustomExecutor(agent: Agent, executor: ExecutorRec
   if (executor.shuttingDown) return;
   executor.shuttingDown = true;
   const container = executor.container;
-  if (!container) return;
+  if (!container) return; // still starting: startCustomExecutor sees shuttingDown
   if (!executor.subscriber) {
     // Nobody to tell: signal the process group (SIGTERM, SIGKILL after the grace).
     await agent.containerizer.kill(executor.containerId, graceMs);

@@ -6,12 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 
-import { TaskState, TaskStatus_Reason, TaskStatus_Source } from '@tessera/common';
+import { TaskState, TaskStatus_Reason, TaskStatus_Source, newId } from '@tessera/common';
 
 import type { Agent } from '../agent.js';
-import { ContainerLaunchError, type ExitStatus } from '../containerizer/containerizer.js';
+import type { ExitStatus } from '../containerizer/containerizer.js';
 import type { ExecutorRecord, TaskRecord } from '../records.js';
-import { newId } from '@tessera/common';
 import { portVariables, processEnvironment } from './environment.js';
 
 export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, task: TaskRecord): Promise<void> {
@@ -50,7 +49,8 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
         message: 'killed before its process started',
       });
     } else {
-      const cause = err instanceof ContainerLaunchError || err instanceof Error ? err.message : String(err);
+      // ContainerLaunchError (bad program, unknown user) or a sandbox that could not be made.
+      const cause = err instanceof Error ? err.message : String(err);
       agent.status(task, TaskState.FAILED, {
         source: TaskStatus_Source.AGENT,
         reason: TaskStatus_Reason.CONTAINER_LAUNCH_FAILED,
