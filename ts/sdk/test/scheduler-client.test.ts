@@ -104,6 +104,30 @@ test('calls carry the framework id and the current stream id', async () => {
   assert.equal((master.calls[2]!.request as { killPolicy?: unknown }).killPolicy, { gracePeriodSeconds: 2 });
 });
 
+test('launchGroup, shutdown, message and updateFramework send what they say; the new info is re-subscribed with', async () => {
+  const master = await fake();
+  const c = client(master.address);
+  const events = c.events()[Symbol.asyncIterator]();
+  await nextOfType(events, 'subscribed');
+  await c.launchGroup(['o1'], { executorId: 'pod-1', type: 1 }, [{ taskId: 'a' }, { taskId: 'b' }]);
+  await c.shutdown('pod-1', 'agent-1');
+  await c.message('agent-1', 'pod-1', Buffer.from([1, 2]));
+  await c.updateFramework({ name: 'renamed', roles: ['web', 'batch'] });
+  const [group, shutdown, message, update] = master.calls;
+  const op = (group!.request as unknown as { operations: Array<{ type: number; launchGroup?: { executor?: { executorId: string }; taskGroup?: { tasks: Array<{ taskId: string }> } } }> }).operations[0]!;
+  assert.is(op.type, 2); // LAUNCH_GROUP
+  assert.is(op.launchGroup?.executor?.executorId, 'pod-1');
+  assert.equal(op.launchGroup?.taskGroup?.tasks.map((t) => t.taskId), ['a', 'b']);
+  assert.equal([shutdown!.request.executorId, shutdown!.request.agentId], ['pod-1', 'agent-1']);
+  assert.equal([...(message!.request.data as Buffer)], [1, 2]);
+  const info = (update!.request as unknown as { frameworkInfo: { id: string; name: string; roles: string[] } }).frameworkInfo;
+  assert.equal([info.id, info.name, info.roles], ['fw-1', 'renamed', ['web', 'batch']]);
+  master.endStream();
+  await nextOfType(events, 'subscribed');
+  assert.is(master.subscriptions[1]?.frameworkInfo?.name, 'renamed');
+  assert.is(master.subscriptions[1]?.frameworkInfo?.id, 'fw-1');
+});
+
 test('autoAcknowledge: updates with a uuid are acknowledged once taken, those without are not', async () => {
   const master = await fake();
   const c = client(master.address);
@@ -222,6 +246,16 @@ test('heartbeats keep the watchdog quiet', async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.ok(seen.every((e) => e.type === 'heartbeat'));
+  assert.is(master.subscriptions.length, 1);
+});
+
+test('a master that never says SUBSCRIBED is left for the next one within callTimeoutMs', async () => {
+  const mute = await fake({ mute: true });
+  const master = await fake();
+  const c = client([mute.address, master.address], { callTimeoutMs: 300 });
+  const events = c.events()[Symbol.asyncIterator]();
+  await nextOfType(events, 'subscribed', 3_000);
+  assert.is(mute.subscriptions.length, 1);
   assert.is(master.subscriptions.length, 1);
 });
 

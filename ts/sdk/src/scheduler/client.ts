@@ -440,6 +440,12 @@ export class SchedulerClient {
       error = err;
       finish();
     });
+    // A master that takes the stream but never says SUBSCRIBED is as good as
+    // down; the first event replaces this with the heartbeat watchdog.
+    this.#watchdog = setTimeout(() => {
+      this.#onStreamEnd(connection, `no SUBSCRIBED within ${this.#callTimeoutMs} ms`);
+      stream.cancel();
+    }, this.#callTimeoutMs);
   }
 
   #onEvent(connection: Connection, wire: Event): void {

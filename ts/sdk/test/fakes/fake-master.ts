@@ -21,6 +21,8 @@ export interface RecordedCall {
 
 export interface FakeMasterOptions {
   heartbeatIntervalSeconds?: number;
+  /** Keep Subscribe streams open without ever sending SUBSCRIBED. */
+  mute?: boolean;
   /** Answer every Subscribe with this status instead of a stream. */
   refuseSubscribe?: { code: number; details: string; leader?: string };
 }
@@ -78,6 +80,7 @@ export async function startFakeMaster(options: FakeMasterOptions = {}): Promise<
         return;
       }
       open = call;
+      if (fake.options.mute) return;
       lastStreamId = `stream-${++streams}`;
       const frameworkId = call.request.frameworkInfo?.id || 'fw-1';
       call.write({
