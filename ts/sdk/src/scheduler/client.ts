@@ -80,7 +80,6 @@ export interface ReconcileTask {
 const MISSED_HEARTBEATS = 3;
 
 interface Connection {
-  readonly generation: number;
   readonly address: string;
   readonly stream: ClientReadableStream<Event>;
   ended: boolean;
@@ -117,7 +116,8 @@ export class SchedulerClient {
   /** teardown() asked for the ERROR that ends the stream: not worth an error log. */
   #tearingDown = false;
   #consumed = false;
-  #generation = 0;
+  /** Leader redirects followed since the last SUBSCRIBED: only the first is immediate. */
+  #redirects = 0;
   #connection: Connection | undefined;
   #streamId = '';
   #heartbeatMs = 0;
@@ -411,10 +411,9 @@ export class SchedulerClient {
     this.#retry = undefined;
     if (this.#closed) return;
     const address = this.#masters.current();
-    const generation = ++this.#generation;
     this.#log.debug({ address, frameworkId: this.#framework.id }, 'subscribing');
     const stream = this.#channel(address).subscribe({ frameworkInfo: this.#framework });
-    const connection: Connection = { generation, address, stream, ended: false };
+    const connection: Connection = { address, stream, ended: false };
     this.#connection = connection;
     stream.on('data', (event: Event) => {
       if (!connection.ended) this.#onEvent(connection, event);
@@ -460,6 +459,7 @@ export class SchedulerClient {
       this.#streamId = event.streamId;
       this.#heartbeatMs = event.heartbeatIntervalSeconds > 0 ? event.heartbeatIntervalSeconds * 1000 : 0;
       this.#backoff.reset();
+      this.#redirects = 0;
       this.#armWatchdog(connection);
       this.#log.info({ frameworkId: event.frameworkId, address: connection.address }, 'subscribed');
       this.#queue.push(event);
@@ -517,7 +517,8 @@ export class SchedulerClient {
     let delay: number;
     if (leader && leader !== connection.address) {
       this.#masters.follow(leader);
-      delay = 0;
+      // Masters mid-election may name each other in turn: back off after the first.
+      delay = this.#redirects++ === 0 ? 0 : this.#backoff.next();
     } else {
       this.#masters.rotate();
       delay = this.#backoff.next();
