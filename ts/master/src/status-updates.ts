@@ -36,6 +36,10 @@ export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage
     m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } }));
     return;
   }
+  if (task.lastAcked && Buffer.compare(task.lastAcked, status.uuid) === 0) {
+    m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } }));
+    return;
+  }
   const full = { ...status, agentId: agent.id, executorId: status.executorId || task.executorId };
   if (full.source === TaskStatus_Source.UNSPECIFIED) full.source = TaskStatus_Source.AGENT;
   const resend = task.pending !== undefined && Buffer.compare(task.pending.uuid, status.uuid) === 0;
@@ -55,6 +59,7 @@ export function acknowledge(m: Master, framework: FrameworkRecord, agentId: stri
   }
   const acked = task.pending;
   task.pending = undefined;
+  task.lastAcked = uuid;
   if (acked.source !== TaskStatus_Source.MASTER) {
     const agent = m.agents.get(task.agentId);
     if (agent) {

@@ -69,6 +69,8 @@ export interface TaskRecord {
   statuses: TaskStatus[];
   /** The last update forwarded to the framework and not yet acknowledged. */
   pending?: TaskStatus;
+  /** Uuid of the last acknowledged update: a resend of it (the agent missed the Acknowledge) is acknowledged again, not forwarded. */
+  lastAcked?: Buffer;
   /** The task's resources went back to the allocator. */
   freed: boolean;
   /** The master, not the agent, made this task terminal (agent lost): its agent's later updates are acknowledged by the master. */

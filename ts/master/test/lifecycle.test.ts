@@ -95,6 +95,35 @@ test('a task launched from an offer runs, finishes, and its updates are acknowle
   assert.is(again?.code, 5); // NOT_FOUND
 });
 
+test('an update resent after its acknowledgement is acknowledged again, not forwarded twice', async () => {
+  await scheduler.subscribe({ name: 'resend' });
+  const agentId = await agent.register();
+  const [offer] = await scheduler.offers();
+  await scheduler.call('accept', {
+    header: scheduler.header,
+    offerIds: [offer!.id],
+    operations: [{ type: Operation_Type.LAUNCH, launch: { taskInfos: [{ name: 'r', taskId: 'r', resources: parseWire('cpus:1'), command: { value: 'true', shell: true } }] } }],
+  });
+  await agent.inbox.next((m) => m.runTask !== undefined, 'RunTask');
+  const uuid = agent.update(scheduler.frameworkId, 'r', TaskState.RUNNING);
+  // The agent resends before the framework acknowledges: forwarded again with the same uuid.
+  await scheduler.update(TaskState.RUNNING, 'r');
+  agent.send({ statusUpdate: { frameworkId: scheduler.frameworkId, status: { taskId: 'r', state: TaskState.RUNNING, uuid } as never, latestState: TaskState.RUNNING } });
+  const again = await scheduler.update(TaskState.RUNNING, 'r');
+  assert.ok(Buffer.from(again.uuid).equals(uuid));
+  assert.is(await scheduler.call('acknowledge', { header: scheduler.header, agentId, taskId: 'r', uuid }), null);
+  await agent.inbox.next((m) => m.acknowledge !== undefined, 'Acknowledge');
+  // The Acknowledge was lost on the way (say): the agent resends once more.
+  agent.send({ statusUpdate: { frameworkId: scheduler.frameworkId, status: { taskId: 'r', state: TaskState.RUNNING, uuid } as never, latestState: TaskState.RUNNING } });
+  const reack = await agent.inbox.next((m) => m.acknowledge !== undefined, 'Acknowledge again from the master');
+  assert.ok(Buffer.from(reack.acknowledge!.uuid).equals(uuid));
+  assert.ok(await scheduler.events.none((e) => e.update !== undefined, 200), 'not forwarded a third time');
+  assert.equal(
+    tm.master.state().tasks[0]!.statuses.map((x) => x.state),
+    ['STAGING', 'RUNNING'],
+  );
+});
+
 test('decline with a filter keeps the offer away until revive', async () => {
   await scheduler.subscribe({ name: 'decliner' });
   await agent.register();
