@@ -90,7 +90,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
   const executorService = await startExecutorService(agent);
   agent.executorAddress = executorService.address;
-  const http = await startHttpServer(agent, () => agentState(agent, checked.master), checked.host, checked.port);
+  const http = await startHttpServer(agent, () => agentState(agent, connection?.master ?? checked.master), checked.host, checked.port);
   agent.address = http.address;
 
   let resolveRegistered!: (id: string) => void;
@@ -147,7 +147,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     registered,
     httpAddress: http.address,
     executorAddress: executorService.address,
-    state: () => agentState(agent, checked.master),
+    state: () => agentState(agent, connection?.master ?? checked.master),
     stop: (stopOptions = {}) =>
       (stopping ??= (async () => {
         if (stopOptions.killTasks !== false) await agent.killAll();

@@ -9,6 +9,7 @@ import {
   MasterMessage,
   SERVER_OPTIONS,
   newId,
+  unavailable,
   type AgentMessage,
   type AgentMessage_StatusUpdate,
 } from '@tessera/common';
@@ -21,6 +22,8 @@ export interface FakeMasterOptions {
   ping?: boolean;
   /** Refuse every registration with this message. */
   refuse?: string;
+  /** Play a non-leading master: answer UNAVAILABLE naming this leader. */
+  redirectTo?: string;
 }
 
 export class FakeMaster {
@@ -46,6 +49,10 @@ export class FakeMaster {
 
   private accept(stream: ServerDuplexStream<AgentMessage, MasterMessage>): void {
     this.connections++;
+    if (this.options.redirectTo !== undefined) {
+      stream.emit('error', unavailable('not the leading master', this.options.redirectTo));
+      return;
+    }
     this.streams.push(stream);
     let pinger: NodeJS.Timeout | undefined;
     stream.on('data', (message: AgentMessage) => {

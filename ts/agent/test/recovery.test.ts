@@ -103,6 +103,22 @@ test('the agent reconnects and re-registers when the master restarts', async () 
   }
 });
 
+test('a non-leading master redirects the agent to the leader', async () => {
+  const leader = await new FakeMaster().start();
+  const standby = await new FakeMaster({ redirectTo: leader.address }).start();
+  const agent = await startAgent({ master: standby.address, workDir: tempDir(), ...quick });
+  try {
+    await agent.registered;
+    assert.is(standby.connections, 1);
+    assert.ok(leader.received[0]!.register, 'registered at the leader');
+    assert.is(agent.state().master, leader.address);
+  } finally {
+    await agent.stop();
+    await standby.stop();
+    await leader.stop();
+  }
+});
+
 test('the agent drops a silent master and reconnects', async () => {
   // Pings every 100 ms are promised but never sent: silence after 100 ms × (5 + 1).
   const master = await new FakeMaster({ pingIntervalSeconds: 0.1, ping: false }).start();

@@ -2,13 +2,16 @@
 // hello (Register, or Reregister once the agent has an id), answers pings, and
 // hands every other master message to the agent. When the stream breaks, or
 // the master has been silent for ping_interval × (max_ping_timeouts + 1), it
-// drops the stream and reconnects with exponential backoff. Refused is final:
-// the agent may not come back under that id.
+// drops the stream and reconnects with exponential backoff. A master that is
+// not the leader answers UNAVAILABLE with the leader's address in trailing
+// metadata: the agent dials that one next, at once. Refused is final: the
+// agent may not come back under that id.
 
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { credentials, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import {
   AgentServiceClient,
   CLIENT_OPTIONS,
+  LEADER_METADATA_KEY,
   type AgentMessage,
   type Logger,
   type MasterMessage,
@@ -35,8 +38,12 @@ export interface MasterConnectionOptions {
   onRefused: (message: string) => void;
 }
 
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+
 export class MasterConnection {
-  private readonly client: AgentServiceClient;
+  private client: AgentServiceClient;
+  /** The master dialled now: the configured one, or the leader it named. */
+  private address: string;
   private stream: ClientDuplexStream<AgentMessage, MasterMessage> | undefined;
   /** Bumped per stream so events of an abandoned stream are ignored. */
   private generation = 0;
@@ -46,11 +53,19 @@ export class MasterConnection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
   private silenceMs: number;
+  /** Leader redirects followed since the last registration. */
+  private follows = 0;
 
   constructor(private readonly options: MasterConnectionOptions) {
+    this.address = options.master;
     this.client = new AgentServiceClient(options.master, credentials.createInsecure(), CLIENT_OPTIONS);
     this.backoffMs = options.reconnectBackoff.initialMs;
     this.silenceMs = options.registrationTimeoutMs;
+  }
+
+  /** The master's address now (after following a leader redirect). */
+  get master(): string {
+    return this.address;
   }
 
   /** Registered on a live stream: messages sent now reach the master. */
@@ -88,13 +103,21 @@ export class MasterConnection {
     stream.on('data', (message: MasterMessage) => {
       if (generation === this.generation) this.receive(message);
     });
-    stream.on('error', (err: Error) => {
-      if (generation === this.generation) this.broken(`stream error: ${err.message}`);
+    stream.on('error', (err: ServiceError) => {
+      if (generation !== this.generation) return;
+      const leader = err.code === status.UNAVAILABLE ? err.metadata?.get(LEADER_METADATA_KEY)[0] : undefined;
+      if (typeof leader === 'string' && HOST_PORT.test(leader) && leader !== this.address) {
+        // Masters naming each other in a loop (mid-election) get the backoff too.
+        if (this.follows++ < 3) this.follow(leader);
+        else this.broken(`redirected to ${leader} again`, leader);
+      } else {
+        this.broken(`stream error: ${err.message}`);
+      }
     });
     stream.on('end', () => {
       if (generation === this.generation) this.broken('the master ended the stream');
     });
-    this.options.logger.info({ master: this.options.master }, 'connecting to the master');
+    this.options.logger.info({ master: this.address }, 'connecting to the master');
     stream.write(this.options.hello());
   }
 
@@ -103,6 +126,7 @@ export class MasterConnection {
     if (message.registered) {
       const seconds = message.registered.pingIntervalSeconds;
       this.registered = true;
+      this.follows = 0;
       this.backoffMs = this.options.reconnectBackoff.initialMs;
       if (seconds > 0) this.silenceMs = seconds * 1000 * (this.options.maxPingTimeouts + 1);
       this.heard();
@@ -129,15 +153,31 @@ export class MasterConnection {
     this.silenceTimer.unref();
   }
 
-  private broken(why: string): void {
+  private broken(why: string, next?: string): void {
     if (this.stopped) return;
     clearTimeout(this.silenceTimer);
     this.drop();
+    if (next !== undefined) this.retarget(next);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectBackoff.maxMs);
-    this.options.logger.warn({ master: this.options.master, why, retryInMs: delay }, 'lost the master; reconnecting');
+    this.options.logger.warn({ master: this.address, why, retryInMs: delay }, 'lost the master; reconnecting');
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** A non-leading master named the leader: dial it now. */
+  private follow(leader: string): void {
+    clearTimeout(this.silenceTimer);
+    this.drop();
+    this.options.logger.info({ from: this.address, to: leader }, 'following the leading master');
+    this.retarget(leader);
+    this.open();
+  }
+
+  private retarget(address: string): void {
+    this.client.close();
+    this.address = address;
+    this.client = new AgentServiceClient(address, credentials.createInsecure(), CLIENT_OPTIONS);
   }
 
   private drop(): void {
