@@ -235,12 +235,14 @@ test('heartbeat watchdog: no event for 3 heartbeat intervals means disconnected,
 });
 
 test('heartbeats keep the watchdog quiet', async () => {
-  const master = await fake({ heartbeatIntervalSeconds: 0.1 });
+  // Watchdog at 3 x 0.3 s = 900 ms; heartbeats every ~100 ms for ~1.5 s, so
+  // without them it would have fired (and a loaded machine has 800 ms of slack).
+  const master = await fake({ heartbeatIntervalSeconds: 0.3 });
   const c = client(master.address);
   const events = c.events()[Symbol.asyncIterator]();
   await nextOfType(events, 'subscribed');
   const seen: SchedulerEvent[] = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 15; i++) {
     master.send({ heartbeat: {} });
     seen.push(await nextOf(events));
     await new Promise((resolve) => setTimeout(resolve, 100));
