@@ -71,6 +71,8 @@ export class Agent {
   /** Puts a message on the master stream; false when not connected. */
   sendToMaster: (message: AgentMessage) => boolean = () => false;
   private readonly running = new Set<Promise<void>>();
+  /** Set by stop: nothing new is launched. */
+  stopping = false;
 
   constructor(readonly config: AgentConfig) {}
 
@@ -133,6 +135,10 @@ export class Agent {
   // ---- master messages ----
 
   handleMasterMessage(message: MasterMessage): void {
+    if (this.stopping && (message.runTask || message.runTaskGroup)) {
+      this.logger.warn('the agent is stopping: dropping a launch (the master will hear the tasks were lost)');
+      return;
+    }
     if (message.runTask) this.runTask(message.runTask.frameworkInfo, message.runTask.task);
     else if (message.runTaskGroup) {
       const { frameworkInfo, executor, taskGroup } = message.runTaskGroup;

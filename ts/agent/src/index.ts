@@ -90,7 +90,18 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
   const executorService = await startExecutorService(agent);
   agent.executorAddress = executorService.address;
-  const http = await startHttpServer(agent, () => agentState(agent, connection?.master ?? checked.master), checked.host, checked.port);
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(agent, () => agentState(agent, connection?.master ?? checked.master), checked.host, checked.port);
+  } catch (err) {
+    await executorService.stop();
+    agent.updates.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      throw new Error(`port: cannot listen on ${checked.host}:${checked.port} (${code}); choose another --port, or 0 for any`);
+    }
+    throw err;
+  }
   agent.address = http.address;
 
   let resolveRegistered!: (id: string) => void;
@@ -150,6 +161,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     state: () => agentState(agent, connection?.master ?? checked.master),
     stop: (stopOptions = {}) =>
       (stopping ??= (async () => {
+        agent.stopping = true;
         if (stopOptions.killTasks !== false) await agent.killAll();
         agent.updates.stop();
         connection?.stop();

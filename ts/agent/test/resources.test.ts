@@ -1,6 +1,8 @@
 // Resource detection on this machine, --resources overrides, attributes, and
 // option checks: real detection, no fakes.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -84,6 +86,20 @@ test('startAgent refuses bad options before starting anything', async () => {
       assert.instance(err, TypeError);
       assert.match((err as Error).message, message);
     }
+  }
+});
+
+test('an HTTP port in use: a clear error naming the port', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    await startAgent({ master: '127.0.0.1:1', workDir: tempDir(), port, logger: silentLogger() }).then(
+      () => assert.unreachable('started'),
+      (err: Error) => assert.match(err.message, `port: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`),
+    );
+  } finally {
+    taken.close();
   }
 });
 
