@@ -17,15 +17,12 @@ import {
   idProblem,
   newId,
   newUpdateUuid,
-  type AgentInfo,
   type Attribute,
   type CommandInfo,
-  type Executor,
   type ExecutorInfo,
   type Logger,
   type MasterMessage,
   type Resource,
-  type Task,
   type TaskGroupInfo,
   type TaskInfo,
 } from '@tessera/common';
@@ -84,52 +81,6 @@ export class Agent {
   }
   get executorRegistrationTimeoutMs(): number {
     return this.config.executorRegistrationTimeoutMs;
-  }
-
-  // ---- what the agent tells the master when it (re)connects ----
-
-  agentInfo(): AgentInfo {
-    return {
-      id: this.agentId ?? '',
-      hostname: this.config.hostname,
-      address: this.address,
-      resources: this.config.resources,
-      attributes: this.config.attributes,
-      version: this.config.version,
-    };
-  }
-
-  hello(): AgentMessage {
-    if (!this.agentId) return AgentMessage.create({ register: { agentInfo: this.agentInfo() } });
-    const tasks: Task[] = [];
-    const executors: Executor[] = [];
-    const frameworks: FrameworkInfo[] = [];
-    for (const framework of this.frameworks.values()) {
-      if (framework.executors.size === 0) continue;
-      frameworks.push(framework.info);
-      for (const executor of framework.executors.values()) {
-        if (executor.kind === 'custom' && executor.info) {
-          executors.push({ frameworkId: executor.frameworkId, executorInfo: executor.info });
-        }
-        for (const task of executor.tasks.values()) tasks.push(this.taskView(task));
-      }
-    }
-    return AgentMessage.create({ reregister: { agentInfo: this.agentInfo(), tasks, executors, frameworks } });
-  }
-
-  private taskView(task: TaskRecord): Task {
-    return {
-      taskId: task.info.taskId,
-      name: task.info.name,
-      frameworkId: task.frameworkId,
-      agentId: this.agentId ?? '',
-      executorId: task.executorId,
-      state: task.state,
-      resources: task.info.resources,
-      status: undefined,
-      role: '',
-      labels: task.info.labels,
-    };
   }
 
   // ---- master messages ----
@@ -207,17 +158,7 @@ export class Agent {
       return;
     }
     const framework = this.framework(frameworkInfo);
-    const problem =
-      executorProblem('executor', executorInfo) ??
-      group.tasks
-        .map((task, index) =>
-          this.findTask(framework.info.id, task.taskId)
-            ? `task_group.tasks[${index}].task_id: '${task.taskId}' already runs here`
-            : executorInfo.type === ExecutorInfo_Type.CUSTOM
-              ? idProblem(task.taskId) && `task_group.tasks[${index}].task_id: ${idProblem(task.taskId)}`
-              : groupTaskProblem(`task_group.tasks[${index}]`, task),
-        )
-        .find((p) => p);
+    const problem = this.groupProblem(framework.info.id, executorInfo, group);
     if (problem) {
       for (const task of group.tasks) {
         if (idProblem(task.taskId) || this.findTask(framework.info.id, task.taskId)) continue;
@@ -244,6 +185,23 @@ export class Agent {
       const record = this.addTask(executor, task, path.join(executor.sandbox, 'tasks', task.taskId));
       this.track(runTaskProcess(this, executor, record));
     }
+  }
+
+  /** Why a task group cannot run here (the first reason), or undefined. */
+  private groupProblem(frameworkId: string, executorInfo: ExecutorInfo, group: TaskGroupInfo): string | undefined {
+    const executorIssue = executorProblem('executor', executorInfo);
+    if (executorIssue) return executorIssue;
+    for (const [index, task] of group.tasks.entries()) {
+      const field = `task_group.tasks[${index}]`;
+      if (this.findTask(frameworkId, task.taskId)) return `${field}.task_id: '${task.taskId}' already runs here`;
+      // A custom executor runs its tasks its own way; the default executor needs commands.
+      const taskIssue =
+        executorInfo.type === ExecutorInfo_Type.CUSTOM
+          ? idProblem(task.taskId) && `${field}.task_id: ${idProblem(task.taskId)}`
+          : groupTaskProblem(field, task);
+      if (taskIssue) return taskIssue;
+    }
+    return undefined;
   }
 
   private launchOnCustomExecutor(

@@ -15,6 +15,7 @@ import { PosixContainerizer } from './containerizer/posix.js';
 import { startExecutorService } from './executors/service.js';
 import { startHttpServer } from './http/server.js';
 import { MasterConnection } from './master/connection.js';
+import { helloMessage } from './master/hello.js';
 import { checkOptions, type AgentOptions } from './options.js';
 import { agentIdFile } from './paths.js';
 import { parseAttributes } from './resources/attributes.js';
@@ -118,7 +119,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     reconnectBackoff: checked.reconnectBackoff,
     maxPingTimeouts: checked.maxPingTimeouts,
     registrationTimeoutMs: checked.registrationTimeoutMs,
-    hello: () => agent.hello(),
+    hello: () => helloMessage(agent),
     onRegistered: ({ agentId, masterId }) => {
       const problem = idProblem(agentId);
       if (problem) {
