@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { silentLogger } from '@tessera/common';
 
 import { ContainerLaunchError, PosixContainerizer, type ContainerSpec } from '../src/index.js';
-import { tempDir, waitFor } from './helpers.js';
+import { isRunning, tempDir, waitFor } from './helpers.js';
 
 function spec(containerId: string, script: string): ContainerSpec {
   const sandbox = path.join(tempDir(), containerId);
@@ -16,14 +16,7 @@ function spec(containerId: string, script: string): ContainerSpec {
   return { containerId, sandbox, command: { shell: true, value: script, arguments: [] }, env: { PATH: process.env.PATH ?? '/bin' }, resources: [] };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = isRunning;
 
 test('rlimits are applied through prlimit (core 0 by default, nofile as asked)', async () => {
   const containerizer = new PosixContainerizer({ logger: silentLogger(), rlimits: { nofile: 256 } });
@@ -49,6 +42,15 @@ test('kill takes the whole process group, including background children', async 
   assert.is((await container.exited).signal, 'SIGTERM');
   await waitFor('background child gone', () => !alive(childPid), 5_000);
   assert.equal(containerizer.containers(), []);
+});
+
+test('a container ends with its leader: background children are killed', async () => {
+  const containerizer = new PosixContainerizer({ logger: silentLogger() });
+  const s = spec('leftovers', 'sleep 30 & echo $! > child.pid');
+  const container = await containerizer.launch(s);
+  assert.equal(await container.exited, { code: 0, signal: null });
+  const childPid = Number(readFileSync(path.join(s.sandbox, 'child.pid'), 'utf8'));
+  await waitFor('background child gone', () => !alive(childPid), 5_000);
 });
 
 test('launch errors are ContainerLaunchErrors naming the cause', async () => {

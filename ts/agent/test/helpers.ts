@@ -1,6 +1,6 @@
 // Test helpers: temporary work dirs and polling with a deadline (no fixed sleeps).
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -44,4 +44,14 @@ export function shellTask(taskId: string, script: string, extra: Partial<TaskInf
 export async function getJson(address: string, pathAndQuery: string): Promise<{ status: number; body: any /* JSON at the HTTP boundary */ }> {
   const res = await fetch(`http://${address}${pathAndQuery}`);
   return { status: res.status, body: await res.json() };
+}
+
+/** Whether a process runs (a zombie, killed but not yet reaped by its parent, does not). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

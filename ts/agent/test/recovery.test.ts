@@ -12,16 +12,9 @@ import { TaskState, TaskStatus_Reason, silentLogger } from '@tessera/common';
 import { startAgent } from '../src/index.js';
 import { agentIdFile } from '../src/paths.js';
 import { FakeMaster } from './fake-master.js';
-import { FRAMEWORK, shellTask, tempDir, waitFor } from './helpers.js';
+import { FRAMEWORK, isRunning, shellTask, tempDir, waitFor } from './helpers.js';
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const isAlive = isRunning;
 
 const quick = {
   port: 0,
@@ -83,6 +76,24 @@ test('a restarted agent re-registers with its id and resends what was not acknow
       // already gone
     }
     await second.stop();
+    await master.stop();
+  }
+});
+
+test('stop() kills the tasks it runs', async () => {
+  const master = await new FakeMaster().start();
+  const agent = await startAgent({ master: master.address, workDir: tempDir(), ...quick, defaultKillGraceSeconds: 0 });
+  try {
+    await agent.registered;
+    master.send({ runTask: { frameworkInfo: FRAMEWORK, task: shellTask('sleepy', 'exec sleep 30') } });
+    master.acknowledge(await master.waitForUpdate('sleepy', 1));
+    const running = await waitFor('RUNNING', () => master.updates('sleepy').find((u) => u.status!.state === TaskState.RUNNING));
+    const pid = Number(/pid (\d+)/.exec(running.status!.message)![1]);
+    assert.ok(isAlive(pid));
+    await agent.stop();
+    assert.not.ok(isAlive(pid), 'the task is gone once stop() resolves');
+  } finally {
+    await agent.stop();
     await master.stop();
   }
 });

@@ -185,6 +185,30 @@ test('a task group under the default executor: one process per task, each in its
   await waitFor('ExecutorExited', () => master.received.some((m) => m.executorExited?.executorId === 'group-ex'));
 });
 
+test('killing one task of a group kills the group; ShutdownFramework kills everything of a framework', async () => {
+  const other = { ...FRAMEWORK, id: 'fw-2' };
+  master.send({
+    runTaskGroup: {
+      frameworkInfo: other,
+      executor: { executorId: 'pod', type: 1 } as never,
+      taskGroup: { tasks: [shellTask('pod-a', 'exec sleep 30'), shellTask('pod-b', 'exec sleep 30')] },
+    },
+  });
+  master.send({ runTask: { frameworkInfo: other, task: shellTask('solo', 'exec sleep 30') } });
+  const pod = Promise.all([master.runToEnd('pod-a', terminal), master.runToEnd('pod-b', terminal)]);
+  const solo = master.runToEnd('solo', terminal);
+  await waitFor('all RUNNING', () =>
+    ['pod-a', 'pod-b', 'solo'].every((id) => master.updates(id).some((u) => u.status!.state === TaskState.RUNNING)),
+  );
+  master.send({ killTask: { frameworkId: 'fw-2', taskId: 'pod-a', killPolicy: { gracePeriodSeconds: 0 } } });
+  const [a, b] = await pod;
+  assert.is(a.at(-1)!.status!.state, TaskState.KILLED);
+  assert.is(b.at(-1)!.status!.state, TaskState.KILLED, 'its sibling goes with it');
+  assert.is(master.updates('solo').at(-1)!.status!.state, TaskState.RUNNING, 'other executors are untouched');
+  master.send({ shutdownFramework: { frameworkId: 'fw-2' } });
+  assert.is((await solo).at(-1)!.status!.state, TaskState.KILLED);
+});
+
 test('acknowledged terminal updates leave no checkpoint behind', async () => {
   await waitFor('echo-1 checkpoint removed', () => !existsSync(`${workDir}/meta/frameworks/fw-1/tasks/echo-1`));
 });

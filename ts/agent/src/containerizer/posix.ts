@@ -1,6 +1,7 @@
 // PosixContainerizer: each container is a process group (spawned detached, so
 // the group id is the leader's pid), killed as a group: SIGTERM to -pid, then
-// SIGKILL to -pid after the grace period. Resource limits come from util-linux
+// SIGKILL to -pid after the grace period. When the leader exits, whatever it
+// left running in its group is killed: a container does not outlive its task. Resource limits come from util-linux
 // `prlimit`, which execs the command in place (same pid), when installed.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -89,6 +90,8 @@ export class PosixContainerizer implements Containerizer {
         done: false,
         exited: new Promise<ExitStatus>((resolve) => {
           child.once('exit', (code, signal) => {
+            // The container ends with its leader: what it left in the background goes too.
+            signalGroup(pid, 'SIGKILL');
             container.done = true;
             this.running.delete(spec.containerId);
             this.checkpoints?.remove(spec.containerId);
