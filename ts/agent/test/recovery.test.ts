@@ -145,7 +145,7 @@ test('the agent drops a silent master and reconnects', async () => {
 });
 
 test('the agent answers pings', async () => {
-  const master = await new FakeMaster({ pingIntervalSeconds: 0.05 }).start();
+  const master = await new FakeMaster({ pingIntervalSeconds: 0.2 }).start();
   const agent = await startAgent({ master: master.address, workDir: tempDir(), ...quick });
   try {
     await agent.registered;
