@@ -14,12 +14,13 @@ import {
   toAllocatorCapabilities,
   toAllocatorResources,
   type AgentInfo,
+  FrameworkInfo,
   type AgentMessage_Reregister,
-  type FrameworkInfo,
   type Task,
 } from '@tessera/common';
 
 import type { Master } from './master.js';
+import type { RegisteredAgent } from './registry/registry.js';
 import { isConnected, taskKey, type AgentRecord, type FrameworkRecord } from './model.js';
 import { sumResources } from './resources.js';
 import type { SafeStream } from './streams.js';
@@ -55,6 +56,51 @@ function checkAgentInfo(info: AgentInfo | undefined, registering: boolean): Chec
   } catch (err) {
     throw new AgentRefused((err as Error).message);
   }
+}
+
+/**
+ * After a restart: agents the registry had as unreachable are unreachable
+ * again; the others are recovering — expected to re-register — until
+ * agentReregisterTimeoutSeconds, after which those still away are unreachable
+ * too (as Mesos' agent re-registration timeout).
+ */
+export function recoverAgents(m: Master, agents: readonly RegisteredAgent[]): void {
+  for (const entry of agents) {
+    if (entry.unreachableAt !== undefined) m.agents.set(entry.info.id, unreachableRecord(entry.info));
+    else m.recoveringAgents.add(entry.info.id);
+  }
+  if (m.recoveringAgents.size === 0) return;
+  const infos = new Map(agents.map((a) => [a.info.id, a.info]));
+  m.reregisterDeadline = setTimeout(() => {
+    m.reregisterDeadline = undefined;
+    m.guarded('agent re-registration timeout', () => {
+      for (const id of [...m.recoveringAgents]) {
+        m.recoveringAgents.delete(id);
+        const info = infos.get(id);
+        if (!info || m.agents.has(id)) continue;
+        m.agents.set(id, unreachableRecord(info));
+        m.log.warn({ agent: id }, 'agent did not re-register after the master restarted: unreachable');
+        m.registry.markAgentUnreachable(id, new Date()).catch((err: unknown) => {
+          m.log.error({ err, agent: id }, 'registry: could not mark the agent unreachable');
+        });
+      }
+    });
+  }, m.options.agentReregisterTimeoutSeconds * 1000);
+  m.reregisterDeadline.unref?.();
+}
+
+function unreachableRecord(info: AgentInfo): AgentRecord {
+  let resources: Resource[] = [];
+  let attributes: Record<string, string | number> = {};
+  try {
+    resources = toAllocatorResources(info.resources);
+    attributes = toAllocatorAttributes(info.attributes);
+  } catch {
+    // A registry entry this master cannot read back: the agent re-registers with its real info.
+  }
+  const record = newAgentRecord({ info, resources, attributes });
+  record.state = 'unreachable';
+  return record;
 }
 
 function newAgentRecord(checked: CheckedAgent): AgentRecord {
@@ -259,7 +305,7 @@ function recoverFramework(m: Master, task: Task, infos: readonly FrameworkInfo[]
   }
   const record: FrameworkRecord = {
     id: task.frameworkId,
-    info: { ...(info ?? { id: task.frameworkId, name: '', user: '', principal: '', failoverTimeout: 0, checkpoint: false, labels: undefined, offerConstraints: undefined, hostname: '', webuiUrl: '' }), roles, capabilities: info?.capabilities ?? [] },
+    info: FrameworkInfo.create({ ...(info ?? { id: task.frameworkId }), roles }),
     roles,
     capabilities: new Set(info?.capabilities ?? []),
     registeredAt: new Date(),

@@ -47,6 +47,9 @@ export class Master {
 
   readonly completedTasks: TaskRecord[] = [];
 
+  /** Runs out when agents from the registry had their time to re-register. */
+  reregisterDeadline?: NodeJS.Timeout;
+
   grpcAddress = '';
   httpAddress = '';
   #stopped = false;
@@ -62,7 +65,6 @@ export class Master {
     this.removedFrameworkIds = new Set(recovered.removedFrameworks);
     this.removedAgentIds = new Set(recovered.removedAgents);
     for (const info of recovered.frameworks) this.registeredFrameworks.set(info.id, info);
-    for (const a of recovered.agents) this.recoveringAgents.add(a.info.id);
   }
 
   get stopped(): boolean {
@@ -181,6 +183,7 @@ export class Master {
     this.#stopped = true;
     this.loop.stop();
     this.offers.clear();
+    if (this.reregisterDeadline) clearTimeout(this.reregisterDeadline);
     for (const f of this.frameworks.values()) {
       if (f.heartbeat) clearInterval(f.heartbeat);
       if (f.failover) clearTimeout(f.failover);

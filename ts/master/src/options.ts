@@ -37,6 +37,8 @@ export interface MasterOptions {
   allocationDelayMs?: number;
   /** Filter of a decline or accept without filters; default 5. */
   defaultRefuseSeconds?: number;
+  /** After a restart, how long agents in the registry have to re-register before they count as unreachable; default 600. */
+  agentReregisterTimeoutSeconds?: number;
   placement?: 'binpack' | 'spread';
   registry?: Registry;
   callGuard?: CallGuard;
@@ -54,6 +56,7 @@ export interface ResolvedOptions {
   offerTimeoutSeconds?: number;
   allocationDelayMs: number;
   defaultRefuseSeconds: number;
+  agentReregisterTimeoutSeconds: number;
   placement: 'binpack' | 'spread';
   registry?: Registry;
   callGuard?: CallGuard;
@@ -117,6 +120,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     frameworkHeartbeatSeconds: positiveSeconds('frameworkHeartbeatSeconds', options.frameworkHeartbeatSeconds, 15),
     allocationDelayMs,
     defaultRefuseSeconds,
+    agentReregisterTimeoutSeconds: positiveSeconds('agentReregisterTimeoutSeconds', options.agentReregisterTimeoutSeconds, 600),
     placement,
   };
   if (options.offerTimeoutSeconds !== undefined) {

@@ -8,6 +8,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { AgentServiceService, SchedulerServiceService, SERVER_OPTIONS, createLogger, newId } from '@tessera/common';
 
 import { agentService } from './agent-service.js';
+import { recoverAgents } from './agents.js';
 import { createHttpServer } from './http.js';
 import { Master } from './master.js';
 import { resolveOptions, type MasterOptions } from './options.js';
@@ -36,6 +37,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   const registry = resolved.registry ?? new FileRegistry(resolved.workDir);
   const recovered = await registry.load();
   const master = new Master(newId(), resolved, log, registry, recovered);
+  recoverAgents(master, recovered.agents);
 
   const grpc = new Server(SERVER_OPTIONS);
   grpc.addService(SchedulerServiceService, schedulerService(master));

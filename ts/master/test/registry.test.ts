@@ -68,6 +68,7 @@ test('startMaster: bad options are TypeErrors naming the option', async () => {
   await bad({ offerTimeoutSeconds: -3 }, 'offerTimeoutSeconds');
   await bad({ placement: 'random' }, 'placement');
   await bad({ host: '' }, 'host');
+  await bad({ agentReregisterTimeoutSeconds: -1 }, 'agentReregisterTimeoutSeconds');
 });
 
 test('the registry survives a restart: the framework re-subscribes, the agent re-registers with its task', async () => {
@@ -136,6 +137,47 @@ test('the registry survives a restart: the framework re-subscribes, the agent re
       s2.close();
       a2.close();
       await second.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('after a restart, an agent that does not re-register in time is unreachable; reconciliation waits for it until then', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-master-restart-'));
+  try {
+    const first = await startTestMaster({}, dir);
+    const a = new FakeAgent(first.master.grpcAddress);
+    const agentId = await a.register();
+    const s = new TestScheduler(first.master.grpcAddress);
+    await s.subscribe({ name: 'waiter', failoverTimeout: 60 });
+    const frameworkId = s.frameworkId;
+    s.close();
+    a.close();
+    await first.stop();
+
+    const second = await startTestMaster({ agentReregisterTimeoutSeconds: 0.5 }, dir);
+    const s2 = new TestScheduler(second.master.grpcAddress);
+    try {
+      await s2.subscribe({ name: 'waiter', id: frameworkId, failoverTimeout: 60 });
+      assert.is(await s2.call('reconcile', { header: s2.header, tasks: [{ taskId: 'where', agentId }] }), null);
+      assert.ok(await s2.events.none((e) => e.update !== undefined, 200), 'no answer while the agent may still come back');
+      await eventually(() => second.master.state().agents[0]?.state === 'unreachable', 'agent unreachable after the timeout', 3000);
+      assert.is(await s2.call('reconcile', { header: s2.header, tasks: [{ taskId: 'where', agentId }] }), null);
+      const answer = await s2.update(TaskState.LOST, 'where');
+      assert.is(answer.agentId, agentId);
+      const onDisk = JSON.parse(await readFile(join(dir, 'registry.json'), 'utf8')) as { agents: Array<{ unreachableAt?: string }> };
+      assert.ok(onDisk.agents[0]!.unreachableAt, 'recorded unreachable in the registry');
+    } finally {
+      s2.close();
+      await second.stop();
+    }
+    // A third master loads it as unreachable straight away.
+    const third = await startTestMaster({}, dir);
+    try {
+      assert.is(third.master.state().agents[0]?.state, 'unreachable');
+    } finally {
+      await third.stop();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
