@@ -10,6 +10,7 @@ import {
   notFound,
   permissionDenied,
   toServiceError,
+  unavailable,
   type CallHeader,
   type CallResponse,
   type Event,
@@ -60,7 +61,7 @@ function unary<Req extends { header?: CallHeader | undefined }>(
 ): handleUnaryCall<Req, CallResponse> {
   return (call, callback) => {
     const run = async (): Promise<void> => {
-      if (m.stopped) throw new RpcError(14, 'master is stopping');
+      if (m.stopped) throw unavailable('master is stopping');
       const framework = caller(m, call.request.header);
       await guard(m, method, call.metadata, framework.id, framework.info.principal);
       // The guard may have awaited: the framework must still hold this stream.
@@ -83,7 +84,7 @@ export function schedulerService(m: Master): SchedulerServiceServer {
       const stream = new SafeStream<Event>(call, (err) => m.log.error({ err }, 'framework stream close handler failed'));
       const info = call.request.frameworkInfo;
       const run = async (): Promise<void> => {
-        if (m.stopped) throw new RpcError(14, 'master is stopping');
+        if (m.stopped) throw unavailable('master is stopping');
         await guard(m, 'Subscribe', call.metadata, info?.id || undefined, info?.principal || undefined);
         await subscribe(m, info, stream);
       };
