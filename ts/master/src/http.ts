@@ -1,10 +1,16 @@
-// The master's read-only HTTP endpoint: GET /state and GET /health. Anything
-// else is a JSON 404 (unknown path) or 405 (not GET).
+// The master's HTTP endpoint: GET /state and GET /health (read-only views),
+// and POST /api/v1/tasks/kill (an operator's kill, see operator-kill.ts).
+// Unknown paths are a JSON 404, a known path with another method a 405;
+// errors are JSON {"error": "..."}.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import type { Master } from './master.js';
+import { HttpError, operatorKill } from './operator-kill.js';
 import { masterState } from './state.js';
+
+/** Largest request body accepted (operator calls are small). */
+const MAX_BODY_BYTES = 64 * 1024;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -12,18 +18,47 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body: larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'body: not valid JSON');
+  }
+}
+
+const ROUTES: Record<string, { method: string; handle: (m: Master, req: IncomingMessage) => unknown }> = {
+  '/health': { method: 'GET', handle: () => ({ ok: true }) },
+  '/state': { method: 'GET', handle: (m) => masterState(m) },
+  '/api/v1/tasks/kill': { method: 'POST', handle: async (m, req) => operatorKill(m, await readJson(req), req.headers) },
+};
+
 export function createHttpServer(m: Master): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
-    try {
+    const run = async (): Promise<void> => {
       const path = new URL(req.url ?? '/', 'http://master').pathname;
-      if (path !== '/state' && path !== '/health') return send(res, 404, { error: `no such endpoint: ${path}` });
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `${req.method} not allowed; use GET` }, { allow: 'GET' });
-      if (path === '/health') return send(res, 200, { ok: true });
-      return send(res, 200, masterState(m));
-    } catch (err) {
+      const route = ROUTES[path];
+      if (!route) return send(res, 404, { error: `no such endpoint: ${path}` });
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      if (method !== route.method) {
+        return send(res, 405, { error: `${req.method} not allowed on ${path}; use ${route.method}` }, { allow: route.method });
+      }
+      send(res, 200, await route.handle(m, req));
+    };
+    run().catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) send(res, err.status, { error: err.message });
+        return;
+      }
       m.log.error({ err }, 'http request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
-    }
+    });
   });
 }

@@ -6,6 +6,7 @@ import {
   MasterMessage,
   failedPrecondition,
   notFound,
+  type KillPolicy,
   type KillRequest,
   type MessageRequest,
   type ShutdownRequest,
@@ -15,7 +16,7 @@ import type { Master } from './master.js';
 import { taskKey, type FrameworkRecord } from './model.js';
 import { reconcileOne } from './reconcile.js';
 import { checkIdField, invalidOnThrow } from './scheduler-validation.js';
-import { isTerminal } from './tasks.js';
+import { isTerminal, type TaskRecord } from './tasks.js';
 
 /**
  * Kill: a known task's agent is told (or told when it comes back, if it is
@@ -38,6 +39,11 @@ export function kill(m: Master, framework: FrameworkRecord, request: KillRequest
     if (status) m.sendEvent(framework, Event.create({ update: { status } }));
     return;
   }
+  killTask(m, framework, task, policy);
+}
+
+/** Tells a live task's agent to kill it, or remembers the kill for when the agent is back. */
+export function killTask(m: Master, framework: FrameworkRecord, task: TaskRecord, policy: KillPolicy | undefined): void {
   if (isTerminal(task.state)) return;
   const agent = m.agents.get(task.agentId);
   const order = MasterMessage.create({ killTask: { frameworkId: framework.id, taskId: task.taskId, killPolicy: policy } });

@@ -46,6 +46,33 @@ test('kill sends KillTask with the override grace period', async () => {
   assert.is(kill.killTask!.killPolicy?.gracePeriodSeconds, 0.5);
 });
 
+test('POST /api/v1/tasks/kill: an operator kill reaches the agent; bad requests are JSON errors naming the field', async () => {
+  const offer = await setUp();
+  await scheduler.call('accept', {
+    header: scheduler.header,
+    offerIds: [offer.id],
+    operations: [{ type: Operation_Type.LAUNCH, launch: { taskInfos: [{ taskId: 'op', name: 'op', resources: parseWire('cpus:1'), command }] } }],
+  });
+  await agent.inbox.next((m) => m.runTask !== undefined, 'RunTask');
+  const url = `http://${tm.master.httpAddress}/api/v1/tasks/kill`;
+  const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const ok = await post({ taskId: 'op', gracePeriodSeconds: 2 });
+  assert.is(ok.status, 200);
+  assert.equal(await ok.json(), { taskId: 'op', frameworkId: scheduler.frameworkId, agentId: agent.id });
+  const kill = await agent.inbox.next((m) => m.killTask !== undefined, 'KillTask');
+  assert.is(kill.killTask!.killPolicy?.gracePeriodSeconds, 2);
+
+  const missing = await post({ taskId: 'no-such-task' });
+  assert.is(missing.status, 404);
+  assert.match(((await missing.json()) as { error: string }).error, /no-such-task/);
+  const bad = await post({ taskId: 'op', gracePeriodSeconds: -1 });
+  assert.is(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /^gracePeriodSeconds:/);
+  const notJson = await fetch(url, { method: 'POST', body: '{' });
+  assert.is(notJson.status, 400);
+  assert.is((await fetch(url)).status, 405);
+});
+
 test('launch group: one RunTaskGroup with the executor; its resources count; a different executor with the same id is refused', async () => {
   const offer = await setUp();
   const executor = { executorId: 'pod', type: ExecutorInfo_Type.DEFAULT, resources: parseWire('cpus:0.5;mem:32') };
