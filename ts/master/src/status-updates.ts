@@ -54,6 +54,8 @@ export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage
 /** A framework acknowledges an update by uuid: relayed to the agent (unless the master made the update). */
 export function acknowledge(m: Master, framework: FrameworkRecord, agentId: string, taskId: string, uuid: Buffer): void {
   const task = framework.tasks.get(taskId);
+  // At-least-once delivery: a framework may see an update twice and acknowledge it twice.
+  if (task?.lastAcked && Buffer.compare(task.lastAcked, uuid) === 0 && (agentId === '' || task.agentId === agentId)) return;
   if (!task || !task.pending || Buffer.compare(task.pending.uuid, uuid) !== 0 || (agentId !== '' && task.agentId !== agentId)) {
     throw notFound(`uuid: no update ${uuid.toString('hex')} of task ${taskId} waits for an acknowledgement`);
   }
