@@ -250,17 +250,20 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
     m.forwardStatus(framework, task, status);
   }
 
+  // Executors: one this master launched keeps its charged resources; one it
+  // learns of only now is not charged (it cannot tell which role paid for it).
+  const before = new Map(agent.executors);
   agent.executors.clear();
   for (const e of message.executors) {
     if (!e.executorInfo || !m.frameworks.has(e.frameworkId)) continue;
-    // Reported executors are not charged to the allocator: their resources are unknown to this master's accounting.
-    agent.executors.set(taskKey(e.frameworkId, e.executorInfo.executorId), {
-      frameworkId: e.frameworkId,
-      info: e.executorInfo,
-      role: m.frameworks.get(e.frameworkId)?.roles[0] ?? '*',
-      resources: [],
-      freed: true,
-    });
+    const key = taskKey(e.frameworkId, e.executorInfo.executorId);
+    const launched = before.get(key);
+    if (launched && launched.resources.length > 0) {
+      launched.freed = false; // charged again below, also after the agent was away
+      agent.executors.set(key, launched);
+    } else {
+      agent.executors.set(key, { frameworkId: e.frameworkId, info: e.executorInfo, role: m.frameworks.get(e.frameworkId)?.roles[0] ?? '*', resources: [], freed: true });
+    }
   }
 
   addToAllocator(m, agent);
@@ -317,15 +320,20 @@ function recoverFramework(m: Master, task: Task, infos: readonly FrameworkInfo[]
   return record;
 }
 
-/** Adds the agent to the allocator with what its live tasks use. */
+/** Adds the agent to the allocator with what its live tasks (and the executors this master launched) use. */
 function addToAllocator(m: Master, agent: AgentRecord): void {
   const perFrameworkRole = new Map<string, { frameworkId: string; role: string; lists: Resource[][] }>();
-  for (const task of agent.tasks.values()) {
-    if (task.freed || isTerminal(task.latestState)) continue;
-    const k = `${task.frameworkId}\u0000${task.role}`;
-    const entry = perFrameworkRole.get(k) ?? { frameworkId: task.frameworkId, role: task.role, lists: [] };
-    entry.lists.push(task.resources);
+  const charge = (frameworkId: string, role: string, resources: Resource[]): void => {
+    const k = `${frameworkId}\u0000${role}`;
+    const entry = perFrameworkRole.get(k) ?? { frameworkId, role, lists: [] };
+    entry.lists.push(resources);
     perFrameworkRole.set(k, entry);
+  };
+  for (const task of agent.tasks.values()) {
+    if (!task.freed && !isTerminal(task.latestState)) charge(task.frameworkId, task.role, task.resources);
+  }
+  for (const executor of agent.executors.values()) {
+    if (!executor.freed && executor.resources.length > 0) charge(executor.frameworkId, executor.role, executor.resources);
   }
   const used: UsedResources[] = [...perFrameworkRole.values()].map((e) => ({
     frameworkId: e.frameworkId,
@@ -339,6 +347,7 @@ function addToAllocator(m: Master, agent: AgentRecord): void {
     // The reported tasks do not fit the reported total: keep the agent, but do not charge them.
     m.log.error({ err, agent: agent.id }, 're-registered agent: its tasks could not be charged to the allocator');
     for (const task of agent.tasks.values()) task.freed = true;
+    for (const executor of agent.executors.values()) executor.freed = true;
     m.allocator.addAgent(spec);
   }
   agent.inAllocator = true;

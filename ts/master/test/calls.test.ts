@@ -111,6 +111,28 @@ test('launch group: one RunTaskGroup with the executor; its resources count; a d
   });
   assert.is(clash?.code, 3);
   assert.ok(clash!.details.includes('operations[0].launch_group.executor'), clash!.details);
+
+  // The agent's stream breaks and it re-registers with the pod: tasks and executor are charged again.
+  const used = tm.master.state().agents[0]!.used;
+  agent.hangUp();
+  await eventually(() => tm.master.state().offers.length === 0, 'offers rescinded while the agent is away');
+  const back = await agent.reregister(
+    ['g1', 'g2'].map((taskId) => ({
+      taskId,
+      name: taskId,
+      frameworkId: scheduler.frameworkId,
+      agentId: agent.id,
+      executorId: 'pod',
+      state: TaskState.RUNNING,
+      resources: parseWire('cpus:1'),
+      role: '*',
+      status: undefined,
+      labels: undefined,
+    })),
+    [{ frameworkId: scheduler.frameworkId, executorInfo: run.runTaskGroup!.executor! }],
+  );
+  assert.ok(back.registered);
+  assert.equal(tm.master.state().agents[0]!.used, used);
 });
 
 test('messages both ways, and an executor exit reaches the framework as FAILURE', async () => {

@@ -34,6 +34,7 @@ import {
   TaskStatus_Source,
   newUpdateUuid,
   silentLogger,
+  type Executor,
   type Offer,
   type Resource,
   type Task,
@@ -269,9 +270,9 @@ export class FakeAgent {
     return this.id;
   }
 
-  async reregister(tasks: Task[] = []): Promise<MasterMessage> {
+  async reregister(tasks: Task[] = [], executors: Executor[] = []): Promise<MasterMessage> {
     const stream = this.#open();
-    stream.write(AgentMessage.create({ reregister: { agentInfo: this.agentInfo(this.id)!.agentInfo, tasks, executors: [], frameworks: [] } }));
+    stream.write(AgentMessage.create({ reregister: { agentInfo: this.agentInfo(this.id)!.agentInfo, tasks, executors, frameworks: [] } }));
     return this.inbox.next((x) => x.registered !== undefined || x.refused !== undefined, 'Registered after reregister');
   }
 
