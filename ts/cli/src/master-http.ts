@@ -73,9 +73,10 @@ async function request(url: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const { cause } = err as { cause?: { code?: string; message?: string } };
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
     throw new CommandError(
-      `cannot reach the master's HTTP API at ${new URL(url).host} (${cause}); ` +
+      `cannot reach the master's HTTP API at ${new URL(url).host} (${why}); ` +
         'is a master running? Start one with `tessera dev`, or point at it with --master-http HOST:PORT (env TESSERA_MASTER_HTTP)',
     );
   }

@@ -14,7 +14,7 @@ export const MASTER_HTTP_FLAG: FlagSpec = {
   type: 'string',
   arg: 'HOST:PORT',
   env: 'TESSERA_MASTER_HTTP',
-  default: '127.0.0.1:5060',
+  default: '127.0.0.1:5040',
   help: "The master's HTTP address (state, operator calls)",
 };
 

@@ -24,7 +24,7 @@ export const devSpec: CommandSpec = {
     agents: { type: 'string', short: 'n', arg: 'N', default: '3', help: 'How many agents' },
     host: HOST_FLAG,
     port: { type: 'string', arg: 'PORT', default: '5050', help: "The master's gRPC port" },
-    'http-port': { type: 'string', arg: 'PORT', default: '5060', help: "The master's HTTP port" },
+    'http-port': { type: 'string', arg: 'PORT', default: '5040', help: "The master's HTTP port" },
     'work-dir': { type: 'string', arg: 'DIR', help: 'Where state, sandboxes and logs go (default: a new temporary directory)' },
     'agent-resources': {
       type: 'string',
@@ -47,7 +47,7 @@ export async function devCommand(argv: string[], out: (s: string) => void): Prom
   const master = await startMaster({
     host,
     port: num(flags, 'port', { min: 0, max: 65535, integer: true }) ?? 5050,
-    httpPort: num(flags, 'http-port', { min: 0, max: 65535, integer: true }) ?? 5060,
+    httpPort: num(flags, 'http-port', { min: 0, max: 65535, integer: true }) ?? 5040,
     workDir: join(workDir, 'master'),
     logger: createLogger('master', { level, destination: join(workDir, 'logs', 'master.log') }),
   });
@@ -80,8 +80,22 @@ export async function devCommand(argv: string[], out: (s: string) => void): Prom
       ],
     ),
   );
-  const flagsHint = master.grpcAddress === '127.0.0.1:5050' ? '' : ` --master ${master.grpcAddress} --master-http ${master.httpAddress}`;
-  out(`\nLogs: ${join(workDir, 'logs')}\nTry, in another terminal:\n  npx tessera run${flagsHint} -- echo hello\n  npx tessera tasks --all${flagsHint ? ` --master-http ${master.httpAddress}` : ''}\n\nCtrl-C stops the cluster.`);
+  // The CLI's defaults point at 127.0.0.1:5050 and :5040; say so when this cluster is elsewhere.
+  const defaults = master.grpcAddress === '127.0.0.1:5050' && master.httpAddress === '127.0.0.1:5040';
+  const runHint = defaults ? '' : ` --master ${master.grpcAddress} --master-http ${master.httpAddress}`;
+  const httpHint = defaults ? '' : ` --master-http ${master.httpAddress}`;
+  out(
+    [
+      '',
+      `Logs: ${join(workDir, 'logs')}`,
+      'Try, in another terminal:',
+      `  npx tessera run${runHint} -- echo hello`,
+      `  npx tessera tasks --all${httpHint}`,
+      `  npx tessera agents${httpHint}`,
+      '',
+      'Ctrl-C stops the cluster.',
+    ].join('\n'),
+  );
 
   await untilSignal();
   out('Stopping...');

@@ -14,7 +14,7 @@ export const masterSpec: CommandSpec = {
     'work-dir': { type: 'string', arg: 'DIR', env: 'TESSERA_WORK_DIR', help: 'Where the registry is kept (required)' },
     host: HOST_FLAG,
     port: { type: 'string', arg: 'PORT', env: 'TESSERA_PORT', default: '5050', help: 'gRPC port (schedulers, agents)' },
-    'http-port': { type: 'string', arg: 'PORT', env: 'TESSERA_HTTP_PORT', default: '5060', help: 'HTTP port (/state, /health)' },
+    'http-port': { type: 'string', arg: 'PORT', env: 'TESSERA_HTTP_PORT', default: '5040', help: 'HTTP port (/state, /health)' },
     'agent-ping-interval': { type: 'string', arg: 'SECONDS', default: '15', help: 'How often agents are pinged' },
     'max-agent-ping-timeouts': { type: 'string', arg: 'N', default: '5', help: 'Missed pings before an agent is unreachable' },
     'offer-timeout': { type: 'string', arg: 'SECONDS', help: 'Rescind offers not answered within this time (default: never)' },
@@ -34,7 +34,7 @@ export async function masterCommand(argv: string[]): Promise<number> {
   const master = await startMaster({
     host: str(flags, 'host') ?? '127.0.0.1',
     port: num(flags, 'port', { min: 0, max: 65535, integer: true }) ?? 5050,
-    httpPort: num(flags, 'http-port', { min: 0, max: 65535, integer: true }) ?? 5060,
+    httpPort: num(flags, 'http-port', { min: 0, max: 65535, integer: true }) ?? 5040,
     workDir,
     agentPingIntervalSeconds: num(flags, 'agent-ping-interval', { min: 0.01 }) ?? 15,
     maxAgentPingTimeouts: num(flags, 'max-agent-ping-timeouts', { min: 1, integer: true }) ?? 5,

@@ -149,9 +149,16 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
     if (json) {
       out(JSON.stringify({ taskId: t.id, agentId: status.agentId, state, message: status.message || undefined, exitCode: status.exitCode }));
     } else {
+      // One line per transition as it happens; the last one sums the task up.
       progress?.done();
-      const detail = status.message ? ` (${status.message})` : '';
-      err(`${instances > 1 ? `${t.id}: ` : ''}${t.states.join(' → ')}${TERMINAL.has(status.state) ? detail : ''}`);
+      const who = instances > 1 ? `${t.id}: ` : '';
+      if (TERMINAL.has(status.state)) {
+        const detail = status.message ? ` (${status.message})` : '';
+        err(`${who}${t.states.join(' → ')}${detail}`);
+      } else {
+        const where = state === 'STAGING' ? `task ${t.id}` : status.message || '';
+        err(`${who}${state}${where ? `  ${where}` : ''}`);
+      }
     }
   };
 
