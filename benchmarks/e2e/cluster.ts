@@ -28,6 +28,7 @@ export interface ClusterOptions {
   agentPingIntervalSeconds: number;
   maxAgentPingTimeouts: number;
   agentsPerConnection: number;
+  registry: 'file' | 'memory';
   cpuProfileDir?: string;
   progress: (line: string) => void;
 }
@@ -62,11 +63,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       workDir,
       agentPingIntervalSeconds: options.agentPingIntervalSeconds,
       maxAgentPingTimeouts: options.maxAgentPingTimeouts,
+      registry: options.registry,
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
   });
   const stopMaster = onCleanup('stop the master', () => master.stop(), () => master.kill());
-  options.progress(`master ${master.pid} at ${master.grpcAddress} (http ${master.httpAddress}), work dir ${workDir}`);
+  options.progress(`master ${master.pid} (${options.registry} registry) at ${master.grpcAddress} (http ${master.httpAddress}), work dir ${workDir}`);
 
   const fleet = new SimAgentFleet({
     master: master.grpcAddress,

@@ -33,6 +33,11 @@ export class LaunchRecorder {
   readonly otherStates = new Map<string, number>();
 
   readonly launchLatency = new Samples();
+  /** Where a launch's time goes: accept → the agent's RunTask, and the accept call's own round trip. */
+  readonly acceptToRunTask = new Samples();
+  readonly acceptCall = new Samples();
+  /** The agent sending RUNNING → the framework's event loop taking it (wall clock; same process). */
+  readonly runningRelay = new Samples();
   readonly offerLatency = new Samples();
 
   readonly #acceptedAt = new Map<string, number>();
@@ -57,13 +62,24 @@ export class LaunchRecorder {
     for (const id of taskIds) this.#acceptedAt.set(id, now);
   }
 
-  runningSeen(taskId: string, now: number): void {
+  runningSeen(taskId: string, now: number, relayMs: number): void {
     this.running++;
+    if (this.#inWindow(now)) this.runningRelay.push(relayMs);
     const at = this.#acceptedAt.get(taskId);
     this.#acceptedAt.delete(taskId);
     if (!this.#inWindow(now)) return;
     this.runningInWindow++;
     if (at !== undefined) this.launchLatency.push(now - at);
+  }
+
+  /** A simulated agent got the task's RunTask (same process, same clock). */
+  runTaskSeen(taskId: string, now: number): void {
+    const at = this.#acceptedAt.get(taskId);
+    if (at !== undefined && this.#inWindow(now)) this.acceptToRunTask.push(now - at);
+  }
+
+  acceptAnswered(startedAt: number, now: number): void {
+    if (this.#inWindow(now)) this.acceptCall.push(now - startedAt);
   }
 
   otherState(name: string): void {

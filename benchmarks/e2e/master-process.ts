@@ -11,7 +11,7 @@
 
 import { createLogger } from '@tessera/common';
 
-import { startMaster } from '../../ts/master/src/index.js';
+import { MemoryRegistry, startMaster } from '../../ts/master/src/index.js';
 import type { MasterSettings } from './master-settings.js';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as MasterSettings;
@@ -25,6 +25,7 @@ const master = await startMaster({
   logger,
   agentPingIntervalSeconds: settings.agentPingIntervalSeconds,
   maxAgentPingTimeouts: settings.maxAgentPingTimeouts,
+  ...(settings.registry === 'memory' ? { registry: new MemoryRegistry() } : {}),
 });
 
 let stopping = false;

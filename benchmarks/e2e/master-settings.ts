@@ -4,6 +4,9 @@ export interface MasterSettings {
   workDir: string;
   agentPingIntervalSeconds: number;
   maxAgentPingTimeouts: number;
+  /** The standalone master's file registry (the default, what `tessera master` runs), or
+   *  the in-memory one, to tell the registry's cost from the rest. */
+  registry?: 'file' | 'memory';
   /** pino level for the master's own log on stderr (default warn). */
   logLevel?: string;
 }

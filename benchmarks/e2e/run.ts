@@ -27,6 +27,10 @@ const USAGE = `usage: npm run bench:e2e -- [options]
   --ping-interval S               connect: master ping interval (default 1; launch uses 5)
   --agents-per-connection N       simulated agents sharing one HTTP/2 connection (default 10)
   --batch N                       agents registering at once while ramping (default 500)
+  --shared-connection             launch: all frameworks on one HTTP/2 connection (default: one each)
+  --registry file|memory          the master's registry (default: launch file, as tessera master;
+                                  connect memory: the file registry admits agents one rewrite of
+                                  the whole file at a time, ≈ 30/s by 3,000 agents; see README)
   --cpu-prof DIR                  launch: write the master's V8 CPU profile into DIR
   --json-out FILE                 where the JSON goes (default bench-results/e2e-<timestamp>.json)`;
 
@@ -42,6 +46,8 @@ const { values } = parseArgs({
     'ping-interval': { type: 'string', default: '1' },
     'agents-per-connection': { type: 'string', default: '10' },
     batch: { type: 'string', default: '500' },
+    registry: { type: 'string' },
+    'shared-connection': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'json-out': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -76,6 +82,8 @@ const hold = number('hold', values.hold, 1, 3600, false);
 const pingInterval = number('ping-interval', values['ping-interval'], 0.1, 60, false);
 const agentsPerConnection = number('agents-per-connection', values['agents-per-connection'], 1, 100_000);
 const batch = number('batch', values.batch, 1, 100_000);
+const registry = values.registry;
+if (registry !== undefined && registry !== 'file' && registry !== 'memory') fail(`--registry: must be file or memory (got ${JSON.stringify(registry)})`);
 const cpuProfileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
@@ -101,7 +109,9 @@ try {
         agentPingIntervalSeconds: 5,
         agentsPerConnection,
         registerBatch: batch,
+        registry: registry ?? 'file',
         declineRefuseSeconds: 1,
+        sharedConnection: values['shared-connection'],
         ...(cpuProfileDir ? { cpuProfileDir } : {}),
         progress,
       })),
@@ -119,6 +129,7 @@ try {
         maxAgentPingTimeouts: 5,
         agentsPerConnection,
         registerBatch: batch,
+        registry: registry ?? 'memory',
         progress,
       })),
     );

@@ -7,6 +7,7 @@
 import { bytes, count, ms } from '../allocator/report.js';
 import { startCluster } from './cluster.js';
 import type { E2eRow } from './report.js';
+import { percent } from './scenario-launch.js';
 import { sleep } from './time.js';
 
 export interface ConnectOptions {
@@ -16,6 +17,7 @@ export interface ConnectOptions {
   maxAgentPingTimeouts: number;
   agentsPerConnection: number;
   registerBatch: number;
+  registry: 'file' | 'memory';
   progress: (line: string) => void;
 }
 
@@ -28,6 +30,7 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
     agentPingIntervalSeconds: o.agentPingIntervalSeconds,
     maxAgentPingTimeouts: o.maxAgentPingTimeouts,
     agentsPerConnection: o.agentsPerConnection,
+    registry: o.registry,
     progress: o.progress,
   });
   try {
@@ -59,7 +62,7 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
     const gaps = cluster.fleet.pingGaps.stats();
     const intervalMs = o.agentPingIntervalSeconds * 1000;
     const pingsPerSecond = (cluster.fleet.counters.pongs - pongs0) / o.holdSeconds;
-    const size = `${count(o.agents)} agents`;
+    const size = `${count(o.agents)} agents, ${o.registry} registry`;
     const notes = [
       ...(cluster.fleet.counters.disconnects ? [`${cluster.fleet.counters.disconnects} agent streams broke`] : []),
       ...(neverPinged ? [`${neverPinged} agents never pinged`] : []),
@@ -110,7 +113,7 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
         id: 'connect.master-cpu',
         scenario: `connect ${size}`,
         metric: 'master CPU while holding',
-        value: `${(((cpu1 - cpu0) / o.holdSeconds) * 100).toFixed(0)}% of a core`,
+        value: percent(cpu1 - cpu0, o.holdSeconds),
         details: { cpuSeconds: cpu1 - cpu0, holdSeconds: o.holdSeconds },
       },
     ];

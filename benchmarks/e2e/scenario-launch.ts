@@ -3,8 +3,10 @@
 // window counts launches (RUNNING received and acknowledged by the framework)
 // and times them, along with offer latency and the master's memory and CPU.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { bytes, count, ms } from '../allocator/report.js';
-import { BenchFramework } from './bench-framework.js';
+import { BenchFramework, ownConnectionPerFramework } from './bench-framework.js';
 import { resources, startCluster } from './cluster.js';
 import { LaunchRecorder } from './launch-recorder.js';
 import type { E2eRow } from './report.js';
@@ -20,12 +22,20 @@ export interface LaunchOptions {
   agentPingIntervalSeconds: number;
   agentsPerConnection: number;
   registerBatch: number;
+  registry: 'file' | 'memory';
   declineRefuseSeconds: number;
+  /** All frameworks on one HTTP/2 connection (grpc-js's default in one process) instead of one each. */
+  sharedConnection: boolean;
   cpuProfileDir?: string;
   progress: (line: string) => void;
 }
 
 export const LAUNCH_TARGET_PER_SECOND = 5_000;
+
+/** CPU seconds over a wall-clock span, as a share of one core. */
+export function percent(cpuSeconds: number, wallSeconds: number): string {
+  return `${((cpuSeconds / wallSeconds) * 100).toFixed(0)}% of a core`;
+}
 
 
 export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
@@ -34,6 +44,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     agentPingIntervalSeconds: o.agentPingIntervalSeconds,
     maxAgentPingTimeouts: 5,
     agentsPerConnection: o.agentsPerConnection,
+    registry: o.registry,
     ...(o.cpuProfileDir ? { cpuProfileDir: o.cpuProfileDir } : {}),
     progress: o.progress,
   });
@@ -41,6 +52,8 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
   try {
     const registerSeconds = await cluster.addAgents(o.agents, o.registerBatch);
     const recorder = new LaunchRecorder();
+    if (!o.sharedConnection) ownConnectionPerFramework();
+    cluster.fleet.onRunTask = (taskId, now) => recorder.runTaskSeen(taskId, now);
     for (let i = 0; i < o.frameworks; i++) {
       frameworks.push(
         new BenchFramework(
@@ -61,7 +74,10 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     recorder.end = recorder.start + o.seconds * 1000;
     await sleep(recorder.start - performance.now());
     cluster.fleet.recordPings = true;
-    const cpu0 = cluster.master.exited ? NaN : cluster.cpuSeconds();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const cpu0 = cluster.cpuSeconds();
+    const self0 = process.cpuUsage();
     const startRunning = recorder.running;
     let last = { at: performance.now(), running: recorder.running };
     while (performance.now() < recorder.end) {
@@ -75,6 +91,9 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
       );
     }
     const cpu1 = cluster.cpuSeconds();
+    loopDelay.disable();
+    const self1 = process.cpuUsage(self0);
+    const loadGeneratorCpu = (self1.user + self1.system) / 1e6;
     const memory = cluster.memory();
     const silence = cluster.fleet.longestSilenceMs(performance.now());
     const state = await cluster.state();
@@ -83,9 +102,12 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     const launchesPerSecond = recorder.runningInWindow / o.seconds;
     const launch = recorder.launchLatency.stats();
     const offer = recorder.offerLatency.stats();
+    const toRunTask = recorder.acceptToRunTask.stats();
+    const acceptCall = recorder.acceptCall.stats();
+    const relay = recorder.runningRelay.stats();
     const gaps = cluster.fleet.pingGaps.stats();
     const cpuPer1000 = recorder.runningInWindow > 0 ? ((cpu1 - cpu0) / recorder.runningInWindow) * 1000 : NaN;
-    const size = `${count(o.agents)} agents × ${o.frameworks} fw`;
+    const size = `${count(o.agents)} agents × ${o.frameworks} fw, ${o.registry} registry`;
     const anomalies = [
       ...(recorder.callErrors ? [`${recorder.callErrors} failed scheduler calls (last: ${recorder.lastCallError})`] : []),
       ...[...recorder.otherStates].map(([s, n]) => `${n} updates in state ${s}`),
@@ -112,6 +134,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
       otherStates: Object.fromEntries(recorder.otherStates),
       fleet: counters,
       masterCpuSecondsInWindow: cpu1 - cpu0,
+      loadGeneratorCpuSecondsInWindow: loadGeneratorCpu,
       unreachableAgents: unreachable,
     };
     return [
@@ -136,6 +159,36 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
         details: { ...launch },
       },
       {
+        id: 'launch.accept-to-run-task',
+        scenario: `launch ${size}`,
+        metric: '  of which accept → RunTask at the agent',
+        value: `${count(toRunTask.samples)} tasks`,
+        p50: ms(toRunTask.median),
+        p99: ms(toRunTask.p99),
+        max: ms(toRunTask.max),
+        details: { ...toRunTask },
+      },
+      {
+        id: 'launch.running-relay',
+        scenario: `launch ${size}`,
+        metric: '  of which agent sends RUNNING → framework has it',
+        value: `${count(relay.samples)} updates`,
+        p50: ms(relay.median),
+        p99: ms(relay.p99),
+        max: ms(relay.max),
+        details: { ...relay },
+      },
+      {
+        id: 'launch.accept-call',
+        scenario: `launch ${size}`,
+        metric: '  accept call round trip',
+        value: `${count(acceptCall.samples)} calls`,
+        p50: ms(acceptCall.median),
+        p99: ms(acceptCall.p99),
+        max: ms(acceptCall.max),
+        details: { ...acceptCall },
+      },
+      {
         id: 'launch.offer-latency',
         scenario: `launch ${size}`,
         metric: 'offer latency, accept → next offer of the agent',
@@ -155,9 +208,19 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
       {
         id: 'launch.master-cpu',
         scenario: `launch ${size}`,
-        metric: 'master CPU per 1,000 launches',
-        value: Number.isFinite(cpuPer1000) ? `${cpuPer1000.toFixed(3)} s` : '—',
+        metric: 'master CPU per 1,000 launches (busy)',
+        value: `${Number.isFinite(cpuPer1000) ? `${cpuPer1000.toFixed(3)} s` : '—'} (${percent(cpu1 - cpu0, o.seconds)})`,
         details: { cpuSeconds: cpu1 - cpu0, cpuPer1000 },
+      },
+      {
+        id: 'launch.load-generator-cpu',
+        scenario: `launch ${size}`,
+        metric: 'load generator CPU; its event-loop delay',
+        value: percent(loadGeneratorCpu, o.seconds),
+        p50: ms(loopDelay.percentile(50) / 1e6),
+        p99: ms(loopDelay.percentile(99) / 1e6),
+        max: ms(loopDelay.max / 1e6),
+        details: { cpuSeconds: loadGeneratorCpu, loopDelayP50Ms: loopDelay.percentile(50) / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 },
       },
       {
         id: 'launch.ping-gaps',

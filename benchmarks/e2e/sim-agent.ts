@@ -30,6 +30,8 @@ export interface FleetOptions {
   agentsPerConnection: number;
   /** Resend an unacknowledged update after this long (the agent's backoff start). */
   resendAfterMs: number;
+  /** Called for each task order as it arrives (the launch scenario times accept → RunTask). */
+  onRunTask?: (taskId: string, now: number) => void;
 }
 
 /** What the fleet counts, for the report and for sanity checks. */
@@ -110,6 +112,7 @@ class SimAgent {
 
   run(frameworkId: string, task: TaskInfo, executorId: string, now: number): void {
     this.fleet.counters.runTasks++;
+    this.fleet.onRunTask?.(task.taskId, now);
     if (this.tasks.has(task.taskId)) return; // a duplicate order: the update already in flight answers it
     const sim: SimTask = {
       frameworkId,
@@ -161,6 +164,7 @@ export class SimAgentFleet {
   /** Time from Connect to Registered (ms), per agent. */
   readonly registrationMs = new Samples();
   recordPings = false;
+  onRunTask: FleetOptions['onRunTask'];
 
   readonly #options: FleetOptions;
   readonly #clients: AgentServiceClient[] = [];
@@ -169,6 +173,7 @@ export class SimAgentFleet {
 
   constructor(options: FleetOptions) {
     this.#options = options;
+    this.onRunTask = options.onRunTask;
     this.#resendTimer = setInterval(() => this.#resendStale(), Math.max(250, options.resendAfterMs / 2));
   }
 
