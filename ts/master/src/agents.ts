@@ -5,6 +5,7 @@
 import type { Resource, UsedResources } from '@tessera/allocator';
 import {
   Event,
+  ExecutorInfo,
   MasterMessage,
   TaskInfo,
   TaskState,
@@ -262,7 +263,8 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
       launched.freed = false; // charged again below, also after the agent was away
       agent.executors.set(key, launched);
     } else {
-      agent.executors.set(key, { frameworkId: e.frameworkId, info: e.executorInfo, role: m.frameworks.get(e.frameworkId)?.roles[0] ?? '*', resources: [], freed: true });
+      const info = ExecutorInfo.create({ ...e.executorInfo, frameworkId: e.frameworkId });
+      agent.executors.set(key, { frameworkId: e.frameworkId, info, role: m.frameworks.get(e.frameworkId)?.roles[0] ?? '*', resources: [], freed: true });
     }
   }
 

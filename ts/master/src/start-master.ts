@@ -90,6 +90,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
         });
         http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
+        await registry.flush?.();
         log.info({ id: master.id }, 'master stopped');
       })();
       return stopping;

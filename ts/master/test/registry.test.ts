@@ -166,8 +166,14 @@ test('after a restart, an agent that does not re-register in time is unreachable
       assert.is(await s2.call('reconcile', { header: s2.header, tasks: [{ taskId: 'where', agentId }] }), null);
       const answer = await s2.update(TaskState.LOST, 'where');
       assert.is(answer.agentId, agentId);
-      const onDisk = JSON.parse(await readFile(join(dir, 'registry.json'), 'utf8')) as { agents: Array<{ unreachableAt?: string }> };
-      assert.ok(onDisk.agents[0]!.unreachableAt, 'recorded unreachable in the registry');
+      // The registry write follows the in-memory change: poll the file.
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        const onDisk = JSON.parse(await readFile(join(dir, 'registry.json'), 'utf8')) as { agents: Array<{ unreachableAt?: string }> };
+        if (onDisk.agents[0]?.unreachableAt) break;
+        if (Date.now() > deadline) assert.unreachable('the registry never recorded the agent unreachable');
+        await new Promise((r) => setTimeout(r, 20));
+      }
     } finally {
       s2.close();
       await second.stop();

@@ -59,6 +59,10 @@ export class FileRegistry implements Registry {
     return this.#change((s) => registryChanges.removeFramework(s, id));
   }
 
+  async flush(): Promise<void> {
+    await this.#tail;
+  }
+
   /** Applies a change to a copy, persists the copy, then adopts it: a failed write changes nothing. */
   #change(apply: (state: RegistryState) => void): Promise<void> {
     const run = async (): Promise<void> => {

@@ -34,6 +34,8 @@ export interface Registry {
   addFramework(info: FrameworkInfo): Promise<void>;
   updateFramework(info: FrameworkInfo): Promise<void>;
   removeFramework(id: string): Promise<void>;
+  /** Resolves once every change already asked for is durable (the master calls it when stopping). */
+  flush?(): Promise<void>;
 }
 
 /** How many removed ids a registry remembers. */
