@@ -17,6 +17,7 @@ import {
 } from '@tessera/common';
 
 import type { Master } from './master.js';
+import { REMOVED_IDS_KEPT } from './registry/registry.js';
 import { isConnected, type FrameworkRecord } from './model.js';
 import { checkFrameworkInfo, invalidOnThrow, type CheckedFramework } from './scheduler-validation.js';
 import type { SafeStream } from './streams.js';
@@ -207,6 +208,11 @@ export async function teardown(m: Master, framework: FrameworkRecord, reason: st
   m.frameworks.delete(id);
   m.registeredFrameworks.delete(id);
   m.removedFrameworkIds.add(id);
+  // Bounded like the registry's list: the oldest removed ids are forgotten first.
+  if (m.removedFrameworkIds.size > REMOVED_IDS_KEPT) {
+    const oldest = m.removedFrameworkIds.values().next().value;
+    if (oldest !== undefined) m.removedFrameworkIds.delete(oldest);
+  }
   framework.removedAt = new Date();
   m.rememberCompletedFramework(framework);
   const stream = framework.stream;

@@ -23,7 +23,7 @@ import { subscribe, teardown, updateFramework } from './frameworks.js';
 import type { Master } from './master.js';
 import { isConnected, type FrameworkRecord } from './model.js';
 import { reconcile } from './reconcile.js';
-import { checkRoles } from './scheduler-validation.js';
+import { checkIdField, checkRoles } from './scheduler-validation.js';
 import { acknowledge } from './status-updates.js';
 import { SafeStream } from './streams.js';
 import { kill, message, shutdown } from './task-calls.js';
@@ -108,7 +108,8 @@ export function schedulerService(m: Master): SchedulerServiceServer {
     kill: unary(m, 'Kill', (f, r) => kill(m, f, r)),
     shutdown: unary(m, 'Shutdown', (f, r) => shutdown(m, f, r)),
     acknowledge: unary(m, 'Acknowledge', (f, r) => {
-      if (r.taskId === '') throw invalidArgument('task_id: must not be empty');
+      checkIdField('task_id', r.taskId);
+      if (r.agentId !== '') checkIdField('agent_id', r.agentId);
       if (r.uuid.length !== 16) throw invalidArgument(`uuid: must be 16 bytes (got ${r.uuid.length})`);
       acknowledge(m, f, r.agentId, r.taskId, Buffer.from(r.uuid));
     }),
