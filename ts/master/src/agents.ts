@@ -267,6 +267,16 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
       agent.executors.set(key, { frameworkId: e.frameworkId, info, role: m.frameworks.get(e.frameworkId)?.roles[0] ?? '*', resources: [], freed: true });
     }
   }
+  // Agents list only custom executors: one this master launched that still runs reported tasks (a task group's default executor) stays.
+  for (const [key, launched] of before) {
+    if (agent.executors.has(key) || launched.resources.length === 0) continue;
+    const runs = [...agent.tasks.values()].some(
+      (t) => t.frameworkId === launched.frameworkId && t.executorId === launched.info.executorId && !isTerminal(t.latestState) && seen.has(taskKey(t.frameworkId, t.taskId)),
+    );
+    if (!runs) continue;
+    launched.freed = false;
+    agent.executors.set(key, launched);
+  }
 
   addToAllocator(m, agent);
   if (stream.closed) m.allocator.deactivateAgent(id);
