@@ -113,7 +113,12 @@ export async function subscribe(m: Master, info: FrameworkInfo | undefined, stre
 function attach(m: Master, framework: FrameworkRecord, stream: SafeStream<Event>): void {
   const old = framework.stream;
   framework.stream = undefined;
-  if (old && old !== stream) old.end();
+  if (old && old !== stream) {
+    // As Mesos: the older scheduler hears it failed over (fatal to it), so two
+    // instances do not take the framework from each other in turn.
+    old.send(Event.create({ error: { message: `framework ${framework.id} failed over: a newer subscription took it over` } }));
+    old.end();
+  }
   if (framework.failover) clearTimeout(framework.failover);
   framework.failover = undefined;
   if (framework.heartbeat) clearInterval(framework.heartbeat);

@@ -90,6 +90,9 @@ test('a second subscription takes over: the old stream ends and its stream id is
   const s2 = scheduler();
   await s2.subscribe({ name: 'takeover', id: s.frameworkId, failoverTimeout: 60 });
   await eventually(() => s.ended !== undefined, 'old stream ended');
+  // The older scheduler was told it failed over (an ERROR is fatal to it).
+  const error = s.events.items.find((e) => e.error !== undefined);
+  assert.match(error?.error?.message ?? '', /failed over/);
   const err = await s2.call('revive', { header: oldHeader });
   assert.is(err?.code, status.PERMISSION_DENIED);
   assert.is(await s2.call('revive', { header: s2.header }), null);
