@@ -3,7 +3,7 @@
 // and launches them in one accept per offer; what fits nothing is declined.
 // TaskInfos are built directly (no placement): the load is the master's.
 
-import { CLIENT_OPTIONS, Resource, TaskState, taskStateToJSON, type Offer } from '@tessera/common';
+import { CLIENT_OPTIONS, createLogger, Resource, TaskState, taskStateToJSON, type Offer } from '@tessera/common';
 
 import { SchedulerClient } from '../../ts/sdk/src/index.js';
 import type { LaunchRecorder } from './launch-recorder.js';
@@ -53,6 +53,9 @@ export class BenchFramework {
       framework: { name: `bench-${settings.index}`, user: 'bench' },
       autoAcknowledge: true,
       callTimeoutMs: 60_000,
+      // Errors only: acknowledgements cut short by the end of the run are expected, and
+      // failed calls are counted in the report instead.
+      logger: createLogger('bench.framework', { level: 'error', destination: process.stderr }),
     });
     this.done = this.#loop();
   }

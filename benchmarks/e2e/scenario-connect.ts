@@ -4,6 +4,8 @@
 // heartbeat punctuality: the gaps between pings each agent sees, against the
 // configured interval, and how many agents the master marked unreachable.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { bytes, count, ms } from '../allocator/report.js';
 import { startCluster } from './cluster.js';
 import type { E2eRow } from './report.js';
@@ -39,7 +41,11 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
     o.progress(`holding ${count(o.agents)} agents for ${o.holdSeconds} s (pings every ${o.agentPingIntervalSeconds} s)`);
     // Gaps are recorded from here on: the ramp's own load is behind us.
     cluster.fleet.recordPings = true;
+    // The gaps are seen by the load generator: its own event-loop delay is part of them.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const cpu0 = cluster.cpuSeconds();
+    const self0 = process.cpuUsage();
     const pongs0 = cluster.fleet.counters.pongs;
     const end = performance.now() + o.holdSeconds * 1000;
     let peakSampled = 0;
@@ -52,6 +58,8 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
       o.progress(`hold: master RSS ${bytes(m.rss)}, ping gaps p99 ${ms(gaps.p99)} max ${ms(gaps.max)}, disconnects ${cluster.fleet.counters.disconnects}`);
     }
     const cpu1 = cluster.cpuSeconds();
+    const self1 = process.cpuUsage(self0);
+    loopDelay.disable();
     const memory = cluster.memory();
     const silence = cluster.fleet.longestSilenceMs(performance.now());
     const neverPinged = cluster.fleet.neverPinged();
@@ -115,6 +123,21 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
         metric: 'master CPU while holding',
         value: percent(cpu1 - cpu0, o.holdSeconds),
         details: { cpuSeconds: cpu1 - cpu0, holdSeconds: o.holdSeconds },
+      },
+      {
+        id: 'connect.load-generator',
+        scenario: `connect ${size}`,
+        metric: 'load generator CPU; its event-loop delay',
+        value: percent((self1.user + self1.system) / 1e6, o.holdSeconds),
+        p50: ms(loopDelay.percentile(50) / 1e6),
+        p99: ms(loopDelay.percentile(99) / 1e6),
+        max: ms(loopDelay.max / 1e6),
+        details: {
+          cpuSeconds: (self1.user + self1.system) / 1e6,
+          loopDelayP50Ms: loopDelay.percentile(50) / 1e6,
+          loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+          loopDelayMaxMs: loopDelay.max / 1e6,
+        },
       },
     ];
   } finally {
