@@ -10,7 +10,8 @@ import {
   type AgentServiceServer,
 } from '@tessera/common';
 
-import { AgentRefused, pong, registerAgent, reregisterAgent } from './agents.js';
+import { reregisterAgent } from './agent-reregistration.js';
+import { AgentRefused, pong, registerAgent } from './agents.js';
 import type { Master } from './master.js';
 import type { AgentRecord } from './model.js';
 import { executorExited, frameworkMessage, statusUpdate } from './status-updates.js';
