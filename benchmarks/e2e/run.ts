@@ -23,7 +23,7 @@ const USAGE = `usage: npm run bench:e2e -- [options]
   --warmup S                      launch: seconds before the measured window (default 5)
   --seconds S                     launch: measured seconds (default 20)
   --hold S                        connect: seconds to hold the agents connected (default 30)
-  --task RESOURCES                launch: what one task takes (default cpus:1;mem:4096)
+  --task RESOURCES                launch: what one task takes (default cpus:4;mem:16384: two fill an agent)
   --ping-interval S               connect: master ping interval (default 1; launch uses 5)
   --agents-per-connection N       simulated agents sharing one HTTP/2 connection (default 10)
   --batch N                       agents registering at once while ramping (default 500)
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '20' },
     hold: { type: 'string', default: '30' },
-    task: { type: 'string', default: 'cpus:1;mem:4096' },
+    task: { type: 'string', default: 'cpus:4;mem:16384' },
     'ping-interval': { type: 'string', default: '1' },
     'agents-per-connection': { type: 'string', default: '10' },
     batch: { type: 'string', default: '500' },

@@ -113,7 +113,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
       ...[...recorder.otherStates].map(([s, n]) => `${n} updates in state ${s}`),
       ...(cluster.fleet.counters.disconnects ? [`${cluster.fleet.counters.disconnects} agent streams broke`] : []),
       ...(cluster.fleet.counters.unexpectedAcks ? [`${cluster.fleet.counters.unexpectedAcks} acknowledgements of no update in flight`] : []),
-      ...(cluster.fleet.counters.resends ? [`${cluster.fleet.counters.resends} updates resent after 10 s unacknowledged`] : []),
+      ...(cluster.fleet.counters.resends ? [`${cluster.fleet.counters.resends} updates resent unacknowledged (after 10 s, doubling)`] : []),
     ];
     const counters = { ...cluster.fleet.counters };
     const details = {

@@ -57,6 +57,8 @@ interface SimTask {
   state: TaskState;
   uuid: Buffer;
   sentAt: number;
+  /** Wait before the next resend of this update: resendAfterMs, doubling (as the agent's backoff). */
+  retryMs: number;
 }
 
 type Stream = ClientDuplexStream<AgentMessage, MasterMessage>;
@@ -84,6 +86,7 @@ class SimAgent {
     task.state = state;
     task.uuid = newUpdateUuid();
     task.sentAt = now;
+    task.retryMs = this.fleet.resendAfterMs;
     this.fleet.counters.updatesSent++;
     this.sendUpdate(task);
   }
@@ -122,6 +125,7 @@ class SimAgent {
       state: TaskState.STAGING,
       uuid: Buffer.alloc(0),
       sentAt: now,
+      retryMs: 0,
     };
     this.tasks.set(task.taskId, sim);
     this.report(sim, TaskState.RUNNING, now);
@@ -175,6 +179,10 @@ export class SimAgentFleet {
     this.#options = options;
     this.onRunTask = options.onRunTask;
     this.#resendTimer = setInterval(() => this.#resendStale(), Math.max(250, options.resendAfterMs / 2));
+  }
+
+  get resendAfterMs(): number {
+    return this.#options.resendAfterMs;
   }
 
   get size(): number {
@@ -279,15 +287,15 @@ export class SimAgentFleet {
     });
   }
 
-  /** Resends every update unacknowledged for resendAfterMs (the agent's retry, without growing backoff). */
+  /** Resends (same uuid) each update unacknowledged for its retry delay, then doubles the delay, up to 10 min. */
   #resendStale(): void {
     const now = performance.now();
-    const limit = this.#options.resendAfterMs;
     for (const agent of this.#agents) {
       if (agent.closed) continue;
       for (const task of agent.tasks.values()) {
-        if (now - task.sentAt < limit) continue;
+        if (now - task.sentAt < task.retryMs) continue;
         task.sentAt = now;
+        task.retryMs = Math.min(task.retryMs * 2, 600_000);
         this.counters.resends++;
         agent.sendUpdate(task);
       }
