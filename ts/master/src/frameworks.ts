@@ -13,6 +13,8 @@ import {
   newId,
   notFound,
   permissionDenied,
+  toAllocatorCapabilities,
+  toAllocatorConstraints,
   unavailable,
 } from '@tessera/common';
 
@@ -92,6 +94,7 @@ export async function subscribe(m: Master, info: FrameworkInfo | undefined, stre
     await persist(m, () => m.registry.updateFramework(full));
   } catch (err) {
     if (!existing) m.allocator.removeFramework(id);
+    else restoreAllocatorSpec(m, existing);
     throw err;
   }
   if (m.removedFrameworkIds.has(id)) throw failedPrecondition(`framework_info.id: framework ${id} was removed`);
@@ -107,6 +110,19 @@ export async function subscribe(m: Master, info: FrameworkInfo | undefined, stre
   m.log.info({ framework: id, name: full.name, failover: existing !== undefined }, 'framework re-subscribed');
   attach(m, framework, stream);
   return framework;
+}
+
+/** Puts the allocator's view of a framework back to its recorded info (a change that could not be recorded). */
+function restoreAllocatorSpec(m: Master, framework: FrameworkRecord): void {
+  try {
+    m.allocator.updateFramework(framework.id, {
+      roles: framework.roles,
+      capabilities: toAllocatorCapabilities([...framework.capabilities]),
+      offerConstraints: framework.info.offerConstraints ? toAllocatorConstraints(framework.info.offerConstraints) : {},
+    });
+  } catch (err) {
+    m.log.error({ err, framework: framework.id }, 'could not restore the allocator view of the framework');
+  }
 }
 
 /** Binds a framework to its new stream: the older stream (if any) ends, and missed updates are sent again. */
@@ -246,15 +262,17 @@ export async function updateFramework(m: Master, framework: FrameworkRecord, inf
     throw invalidArgument('framework_info.principal: cannot change');
   }
   const full = normalized(given, framework.id, checked);
-  invalidOnThrow(
-    () =>
-      m.allocator.updateFramework(framework.id, {
-        roles: checked.roles,
-        capabilities: checked.capabilities,
-        offerConstraints: checked.offerConstraints,
-      }),
-    'framework_info: ',
-  );
+  const specOf = (c: CheckedFramework) => ({ roles: c.roles, capabilities: c.capabilities, offerConstraints: c.offerConstraints });
+  // The allocator has the last word on the new info (e.g. a regex that does not compile).
+  invalidOnThrow(() => m.allocator.updateFramework(framework.id, specOf(checked)), 'framework_info: ');
+  try {
+    await persist(m, () => m.registry.updateFramework(full));
+  } catch (err) {
+    // Not recorded: the call fails and changes nothing.
+    restoreAllocatorSpec(m, framework);
+    throw err;
+  }
+  if (m.frameworks.get(framework.id) !== framework) return; // torn down meanwhile
   const leftRoles = framework.roles.filter((r) => !checked.roles.includes(r));
   framework.info = full;
   framework.roles = checked.roles;
@@ -266,5 +284,4 @@ export async function updateFramework(m: Master, framework: FrameworkRecord, inf
     if (agent) m.sendToAgent(agent, MasterMessage.create({ updateFramework: { frameworkInfo: full } }));
   }
   m.triggerAllocation();
-  await persist(m, () => m.registry.updateFramework(full));
 }

@@ -160,8 +160,11 @@ export class TestScheduler {
     this.ended = undefined;
     const stream = this.client.subscribe({ frameworkInfo: FrameworkInfo.create({ name: 'test', user: 'test', ...info }) });
     this.stream = stream;
-    const failure = new Promise<never>((_, reject) => stream.on('error', (err: ServiceError) => reject(err)));
-    failure.catch(() => undefined);
+    // Poll rather than race a pending next(): a losing next() would later swallow an event.
+    let failed: ServiceError | undefined;
+    stream.on('error', (err: ServiceError) => {
+      failed ??= err;
+    });
     stream.on('data', (e: Event) => events.push(e));
     stream.on('error', (err: ServiceError) => {
       if (this.stream === stream) this.ended = err;
@@ -169,7 +172,9 @@ export class TestScheduler {
     stream.on('end', () => {
       if (this.stream === stream && this.ended === undefined) this.ended = null;
     });
-    const subscribed = await Promise.race([events.next((e) => e.subscribed !== undefined, 'SUBSCRIBED'), failure]);
+    await eventually(() => failed !== undefined || events.items.some((e) => e.subscribed !== undefined), 'SUBSCRIBED');
+    if (failed) throw failed;
+    const subscribed = await events.next((e) => e.subscribed !== undefined, 'SUBSCRIBED');
     this.frameworkId = subscribed.subscribed!.frameworkId;
     this.streamId = subscribed.subscribed!.streamId;
     return subscribed.subscribed;
