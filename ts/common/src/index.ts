@@ -43,3 +43,4 @@ export {
   unavailable,
 } from './grpc.js';
 export { checkId, idProblem, newId, newUpdateUuid } from './ids.js';
+export { TERMINAL_TASK_STATES, isTerminalState, shortTaskState } from './task-states.js';

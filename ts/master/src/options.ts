@@ -20,7 +20,7 @@ export interface MasterOptions {
   host?: string;
   /** gRPC port (SchedulerService + AgentService); default 5050, 0 = ephemeral. */
   port?: number;
-  /** HTTP port (/state, /health); default 5060, 0 = ephemeral. */
+  /** HTTP port (/state, /health); default 5040 (not 5060: browsers and fetch refuse that SIP port), 0 = ephemeral. */
   httpPort?: number;
   /** Directory of the file registry (registry.json). */
   workDir: string;
@@ -113,7 +113,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     host,
     port: port('port', options.port, 5050),
-    httpPort: port('httpPort', options.httpPort, 5060),
+    httpPort: port('httpPort', options.httpPort, 5040),
     workDir,
     agentPingIntervalSeconds: positiveSeconds('agentPingIntervalSeconds', options.agentPingIntervalSeconds, 15),
     maxAgentPingTimeouts,

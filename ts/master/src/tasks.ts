@@ -10,25 +10,14 @@ import {
   TaskStatus,
   TaskStatus_Reason,
   TaskStatus_Source,
+  isTerminalState,
   newUpdateUuid,
   type ExecutorInfo,
   type TaskInfo,
 } from '@tessera/common';
 
-/** States after which a task holds no resources and never changes again. */
-const TERMINAL = new Set<TaskState>([
-  TaskState.FINISHED,
-  TaskState.FAILED,
-  TaskState.KILLED,
-  TaskState.ERROR,
-  TaskState.LOST,
-  TaskState.DROPPED,
-  TaskState.GONE,
-  TaskState.GONE_BY_OPERATOR,
-]);
-
 export function isTerminal(state: TaskState): boolean {
-  return TERMINAL.has(state);
+  return isTerminalState(state);
 }
 
 /** States an agent may report; the rest are the master's to decide (or unknown values). */

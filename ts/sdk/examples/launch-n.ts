@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { TaskState, type TaskInfo } from '@tessera/common';
+import { TaskState, isTerminalState, type TaskInfo } from '@tessera/common';
 
 import { SchedulerCallError, SchedulerClient, planLaunches, type SchedulerEvent } from '../src/index.js';
 
@@ -24,17 +24,6 @@ export interface LaunchNOptions {
   /** Give up after this many seconds. */
   timeoutSeconds: number;
 }
-
-const TERMINAL = new Set([
-  TaskState.FINISHED,
-  TaskState.FAILED,
-  TaskState.KILLED,
-  TaskState.ERROR,
-  TaskState.LOST,
-  TaskState.DROPPED,
-  TaskState.GONE,
-  TaskState.GONE_BY_OPERATOR,
-]);
 
 /** Runs the framework; resolves with the exit code. */
 export async function launchN(options: LaunchNOptions, print: (line: string) => void = console.log): Promise<number> {
@@ -103,10 +92,10 @@ export async function launchN(options: LaunchNOptions, print: (line: string) => 
         case 'update': {
           const { taskId, state, message } = event.status;
           if (states.get(taskId) === state) break; // a resend
-          const wasEnded = TERMINAL.has(states.get(taskId) ?? TaskState.UNSPECIFIED);
+          const wasEnded = isTerminalState(states.get(taskId) ?? TaskState.UNSPECIFIED);
           states.set(taskId, state);
           print(`${taskId} ${TaskState[state]}${message ? ` (${message})` : ''}`);
-          if (TERMINAL.has(state) && !wasEnded) ended++;
+          if (isTerminalState(state) && !wasEnded) ended++;
           break;
         }
         case 'failure':

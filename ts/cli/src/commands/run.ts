@@ -4,7 +4,7 @@
 // (stdout/stderr, from the agent's sandbox), and exit with the task's exit
 // code. Ctrl-C kills the tasks (with the grace period) and tears down.
 
-import { TaskState, taskStateToJSON, type Environment, type Offer, type TaskStatus } from '@tessera/common';
+import { TERMINAL_TASK_STATES, TaskState, shortTaskState, type Environment, type Offer, type TaskStatus } from '@tessera/common';
 import { SchedulerClient, planLaunches } from '@tessera/sdk';
 import { address, bool, list, num, parseFlags, str, type CommandSpec } from '../ui/args.js';
 import { CommandError, UsageError } from '../ui/errors.js';
@@ -54,21 +54,9 @@ interface TaskProgress {
   exitCode: number;
 }
 
-const TERMINAL = new Set([
-  TaskState.FINISHED,
-  TaskState.FAILED,
-  TaskState.KILLED,
-  TaskState.ERROR,
-  TaskState.LOST,
-  TaskState.DROPPED,
-  TaskState.GONE,
-  TaskState.GONE_BY_OPERATOR,
-  TaskState.UNKNOWN,
-]);
-
-export function shortState(state: TaskState): string {
-  return taskStateToJSON(state).replace(/^TASK_STATE_/, '');
-}
+// UNKNOWN is not terminal for the master, but for a run it is the end: the
+// master does not know the task.
+const TERMINAL = new Set([...TERMINAL_TASK_STATES, TaskState.UNKNOWN]);
 
 function exitCodeOf(status: TaskStatus): number {
   if (status.state === TaskState.FINISHED) return 0;
@@ -143,7 +131,7 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
   process.on('SIGINT', onSignal);
 
   const report = (t: TaskProgress, status: TaskStatus): void => {
-    const state = shortState(status.state);
+    const state = shortTaskState(status.state);
     if (t.states[t.states.length - 1] === state) return;
     t.states.push(state);
     if (json) {
