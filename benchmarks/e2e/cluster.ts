@@ -29,6 +29,7 @@ export interface ClusterOptions {
   maxAgentPingTimeouts: number;
   agentsPerConnection: number;
   registry: 'file' | 'memory';
+  allocationDelayMs?: number;
   cpuProfileDir?: string;
   progress: (line: string) => void;
 }
@@ -64,6 +65,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       agentPingIntervalSeconds: options.agentPingIntervalSeconds,
       maxAgentPingTimeouts: options.maxAgentPingTimeouts,
       registry: options.registry,
+      ...(options.allocationDelayMs !== undefined ? { allocationDelayMs: options.allocationDelayMs } : {}),
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
   });

@@ -25,6 +25,7 @@ const master = await startMaster({
   logger,
   agentPingIntervalSeconds: settings.agentPingIntervalSeconds,
   maxAgentPingTimeouts: settings.maxAgentPingTimeouts,
+  ...(settings.allocationDelayMs !== undefined ? { allocationDelayMs: settings.allocationDelayMs } : {}),
   ...(settings.registry === 'memory' ? { registry: new MemoryRegistry() } : {}),
 });
 

@@ -31,6 +31,7 @@ const USAGE = `usage: npm run bench:e2e -- [options]
   --registry file|memory          the master's registry (default: launch file, as tessera master;
                                   connect memory: the file registry admits agents one rewrite of
                                   the whole file at a time, ≈ 30/s by 3,000 agents; see README)
+  --allocation-delay-ms N         launch: the master's allocation coalescing window (default: the master's, 5 ms)
   --cpu-prof DIR                  launch: write the master's V8 CPU profile into DIR
   --json-out FILE                 where the JSON goes (default bench-results/e2e-<timestamp>.json)`;
 
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     registry: { type: 'string' },
     'shared-connection': { type: 'boolean', default: false },
+    'allocation-delay-ms': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'json-out': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -84,6 +86,7 @@ const agentsPerConnection = number('agents-per-connection', values['agents-per-c
 const batch = number('batch', values.batch, 1, 100_000);
 const registry = values.registry;
 if (registry !== undefined && registry !== 'file' && registry !== 'memory') fail(`--registry: must be file or memory (got ${JSON.stringify(registry)})`);
+const allocationDelayMs = values['allocation-delay-ms'] === undefined ? undefined : number('allocation-delay-ms', values['allocation-delay-ms'], 0, 10_000, false);
 const cpuProfileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
@@ -112,6 +115,7 @@ try {
         registry: registry ?? 'file',
         declineRefuseSeconds: 1,
         sharedConnection: values['shared-connection'],
+        ...(allocationDelayMs !== undefined ? { allocationDelayMs } : {}),
         ...(cpuProfileDir ? { cpuProfileDir } : {}),
         progress,
       })),

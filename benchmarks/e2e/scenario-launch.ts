@@ -23,6 +23,8 @@ export interface LaunchOptions {
   agentsPerConnection: number;
   registerBatch: number;
   registry: 'file' | 'memory';
+  /** The master's allocation coalescing window; its default when absent. */
+  allocationDelayMs?: number;
   declineRefuseSeconds: number;
   /** All frameworks on one HTTP/2 connection (grpc-js's default in one process) instead of one each. */
   sharedConnection: boolean;
@@ -45,6 +47,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     maxAgentPingTimeouts: 5,
     agentsPerConnection: o.agentsPerConnection,
     registry: o.registry,
+    ...(o.allocationDelayMs !== undefined ? { allocationDelayMs: o.allocationDelayMs } : {}),
     ...(o.cpuProfileDir ? { cpuProfileDir: o.cpuProfileDir } : {}),
     progress: o.progress,
   });
@@ -107,7 +110,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     const relay = recorder.runningRelay.stats();
     const gaps = cluster.fleet.pingGaps.stats();
     const cpuPer1000 = recorder.runningInWindow > 0 ? ((cpu1 - cpu0) / recorder.runningInWindow) * 1000 : NaN;
-    const size = `${count(o.agents)} agents × ${o.frameworks} fw, ${o.registry} registry`;
+    const size = `${count(o.agents)} agents × ${o.frameworks} fw, ${o.registry} registry${o.allocationDelayMs !== undefined ? `, allocation delay ${o.allocationDelayMs} ms` : ''}`;
     const anomalies = [
       ...(recorder.callErrors ? [`${recorder.callErrors} failed scheduler calls (last: ${recorder.lastCallError})`] : []),
       ...[...recorder.otherStates].map(([s, n]) => `${n} updates in state ${s}`),
@@ -123,6 +126,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
       warmupSeconds: o.warmupSeconds,
       seconds: o.seconds,
       registerSeconds,
+      allocationDelayMs: o.allocationDelayMs ?? 'master default',
       launchesInWindow: recorder.runningInWindow,
       launchedTotal: recorder.launched,
       runningTotal: recorder.running,
