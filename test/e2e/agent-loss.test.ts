@@ -21,34 +21,44 @@ test.after(async () => {
 test('tasks of a killed agent become UNREACHABLE (partition-aware) or LOST', async () => {
   const aware = startFramework(cluster.grpc, { name: 'e2e-aware', capabilities: ['PARTITION_AWARE'] });
   const plain = startFramework(cluster.grpc, { name: 'e2e-plain' });
-  // One agent: each framework takes a bit and gives the rest back unfiltered,
-  // so the other is offered it next.
-  for (const [fw, id] of [
-    [aware, 'aware-task'],
-    [plain, 'plain-task'],
-  ] as const) {
-    const [offer] = await fw.waitForOffers(1);
-    fw.takeOffers();
-    // The task outlives the test only briefly if the agent's death orphans it.
-    await fw.client.launch([offer!.id], [shellTask(id, 'sleep 20', offer!)], { refuseSeconds: 0 });
-    await fw.waitForState(id, TaskState.RUNNING);
+  try {
+    // One agent, whose free resources go to one framework per cycle: whichever
+    // is offered first launches and gives the rest back unfiltered, and DRF
+    // offers that rest to the other one next.
+    const pending = new Map([
+      [aware, 'aware-task'],
+      [plain, 'plain-task'],
+    ] as const);
+    await waitFor('both frameworks to launch', async () => {
+      for (const [fw, id] of pending) {
+        const [offer] = fw.takeOffers();
+        if (!offer) continue;
+        // The task outlives the test only briefly if the agent's death orphans it.
+        await fw.client.launch([offer.id], [shellTask(id, 'sleep 20', offer)], { refuseSeconds: 0 });
+        pending.delete(fw);
+      }
+      return pending.size === 0;
+    });
+    await aware.waitForState('aware-task', TaskState.RUNNING);
+    await plain.waitForState('plain-task', TaskState.RUNNING);
+
+    cluster.agents[0]!.process.kill('SIGKILL');
+
+    const u1 = await aware.waitForState('aware-task', TaskState.UNREACHABLE, 15_000);
+    const u2 = await plain.waitForState('plain-task', TaskState.LOST, 15_000);
+    assert.is(u1.agentId, u2.agentId);
+    assert.not.ok(aware.updates.some((u) => u.state === TaskState.LOST), 'the partition-aware framework never sees LOST');
+    assert.not.ok(plain.updates.some((u) => u.state === TaskState.UNREACHABLE), 'the other never sees UNREACHABLE');
+
+    const s = await waitFor('agent unreachable in /state', async () => {
+      const st = await cluster.state();
+      return st.agents.find((a: { id: string }) => a.id === u1.agentId)?.state === 'unreachable' ? st : undefined;
+    });
+    assert.ok(s);
+  } finally {
+    aware.close();
+    plain.close();
   }
-
-  cluster.agents[0]!.process.kill('SIGKILL');
-
-  const u1 = await aware.waitForState('aware-task', TaskState.UNREACHABLE, 15_000);
-  const u2 = await plain.waitForState('plain-task', TaskState.LOST, 15_000);
-  assert.is(u1.agentId, u2.agentId);
-  assert.not.ok(aware.updates.some((u) => u.state === TaskState.LOST), 'the partition-aware framework never sees LOST');
-  assert.not.ok(plain.updates.some((u) => u.state === TaskState.UNREACHABLE), 'the other never sees UNREACHABLE');
-
-  const s = await waitFor('agent unreachable in /state', async () => {
-    const st = await cluster.state();
-    return st.agents.find((a: { id: string }) => a.id === u1.agentId)?.state === 'unreachable' ? st : undefined;
-  });
-  assert.ok(s);
-  aware.close();
-  plain.close();
 });
 
 test.run();
