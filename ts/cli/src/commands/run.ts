@@ -4,7 +4,7 @@
 // (stdout/stderr, from the agent's sandbox), and exit with the task's exit
 // code. Ctrl-C kills the tasks (with the grace period) and tears down.
 
-import { TERMINAL_TASK_STATES, TaskState, shortTaskState, type Environment, type Offer, type TaskStatus } from '@tessera/common';
+import { TERMINAL_TASK_STATES, TaskState, shortTaskState, silentLogger, type Environment, type Offer, type TaskStatus } from '@tessera/common';
 import { SchedulerClient, planLaunches } from '@tessera/sdk';
 import { address, bool, list, num, parseFlags, str, type CommandSpec } from '../ui/args.js';
 import { CommandError, UsageError } from '../ui/errors.js';
@@ -108,6 +108,8 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
       capabilities: gpus ? ['GPU_RESOURCES'] : [],
     },
     autoAcknowledge: true,
+    // The SDK's JSON logs are for daemons; here the progress line says it.
+    logger: silentLogger(),
   });
 
   const tasks = new Map<string, TaskProgress>();
@@ -117,6 +119,8 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
   let finished = 0;
   let launchedAll = false;
   let interrupted = false;
+  let subscribed = false;
+  let lastDisconnect = '';
   const progress = json ? undefined : new Progress(`waiting for offers from ${masterAddress}`);
   const offerDeadline = setTimeout(() => {
     if (!launchedAll) void client.close();
@@ -152,7 +156,13 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
 
   try {
     for await (const event of client.events()) {
-      if (event.type === 'offers') {
+      if (event.type === 'subscribed') {
+        subscribed = true;
+        if (!launchedAll) progress?.update(`subscribed to ${masterAddress}; waiting for offers`);
+      } else if (event.type === 'disconnected') {
+        lastDisconnect = event.reason;
+        progress?.update(`cannot reach the master at ${masterAddress}; retrying (${event.reason.split('.')[0]})`);
+      } else if (event.type === 'offers') {
         if (remaining === 0) {
           await client.decline(event.offers.map((o: Offer) => o.id), { refuseSeconds: 3600 });
           continue;
@@ -210,9 +220,16 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
     await client.close();
     await streamer?.close();
   }
+  if (!launchedAll && !interrupted && !subscribed) {
+    throw new CommandError(
+      `could not subscribe to the master at ${masterAddress} within ${offerTimeout}s` +
+        `${lastDisconnect ? ` (${lastDisconnect.split('.')[0]})` : ''}; is it running? ` +
+        'Start one with `tessera dev`, or point at it with --master HOST:PORT (env TESSERA_MASTER)',
+    );
+  }
   if (!launchedAll && !interrupted) {
     throw new CommandError(
-      `no offer fitted ${instances - remaining} more task(s) of ${resources} within ${offerTimeout}s; ` +
+      `no offer fitted ${remaining} more task(s) of ${resources} within ${offerTimeout}s; ` +
         'check `tessera agents` for free resources, or ask for less (--cpus, --mem)',
     );
   }
