@@ -89,6 +89,30 @@ export interface AcknowledgeRequest {
   uuid: Buffer;
 }
 
+/** One acknowledgement of AcknowledgeMany: the fields of AcknowledgeRequest. */
+export interface Acknowledgement {
+  agentId: string;
+  taskId: string;
+  uuid: Buffer;
+}
+
+export interface AcknowledgeManyRequest {
+  header?:
+    | CallHeader
+    | undefined;
+  /** At most 10,000. */
+  acknowledgements: Acknowledgement[];
+}
+
+export interface AcknowledgeManyResponse {
+  /**
+   * One per acknowledgement, in order: empty when applied (or a repeat of the
+   * task's last acknowledged update), else why not (e.g. no such update waits
+   * for an acknowledgement: the NOT_FOUND of a single Acknowledge).
+   */
+  errors: string[];
+}
+
 export interface ReconcileRequest {
   header?: CallHeader | undefined;
   tasks: ReconcileRequest_ReconcileTask[];
@@ -1241,6 +1265,273 @@ export const AcknowledgeRequest: MessageFns<AcknowledgeRequest> = {
     message.agentId = object.agentId ?? "";
     message.taskId = object.taskId ?? "";
     message.uuid = object.uuid ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseAcknowledgement(): Acknowledgement {
+  return { agentId: "", taskId: "", uuid: Buffer.alloc(0) };
+}
+
+export const Acknowledgement: MessageFns<Acknowledgement> = {
+  encode(message: Acknowledgement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(18).string(message.taskId);
+    }
+    if (message.uuid.length !== 0) {
+      writer.uint32(26).bytes(message.uuid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Acknowledgement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.uuid = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Acknowledgement {
+    return {
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      uuid: isSet(object.uuid) ? Buffer.from(bytesFromBase64(object.uuid)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Acknowledgement): unknown {
+    const obj: any = {};
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.uuid.length !== 0) {
+      obj.uuid = base64FromBytes(message.uuid);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Acknowledgement>): Acknowledgement {
+    return Acknowledgement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Acknowledgement>): Acknowledgement {
+    const message = createBaseAcknowledgement();
+    message.agentId = object.agentId ?? "";
+    message.taskId = object.taskId ?? "";
+    message.uuid = object.uuid ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseAcknowledgeManyRequest(): AcknowledgeManyRequest {
+  return { header: undefined, acknowledgements: [] };
+}
+
+export const AcknowledgeManyRequest: MessageFns<AcknowledgeManyRequest> = {
+  encode(message: AcknowledgeManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      CallHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.acknowledgements) {
+      Acknowledgement.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeManyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeManyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = CallHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.acknowledgements.push(Acknowledgement.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeManyRequest {
+    return {
+      header: isSet(object.header) ? CallHeader.fromJSON(object.header) : undefined,
+      acknowledgements: globalThis.Array.isArray(object?.acknowledgements)
+        ? object.acknowledgements.map((e: any) => Acknowledgement.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AcknowledgeManyRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = CallHeader.toJSON(message.header);
+    }
+    if (message.acknowledgements?.length) {
+      obj.acknowledgements = message.acknowledgements.map((e) => Acknowledgement.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcknowledgeManyRequest>): AcknowledgeManyRequest {
+    return AcknowledgeManyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcknowledgeManyRequest>): AcknowledgeManyRequest {
+    const message = createBaseAcknowledgeManyRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? CallHeader.fromPartial(object.header)
+      : undefined;
+    message.acknowledgements = object.acknowledgements?.map((e) => Acknowledgement.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAcknowledgeManyResponse(): AcknowledgeManyResponse {
+  return { errors: [] };
+}
+
+export const AcknowledgeManyResponse: MessageFns<AcknowledgeManyResponse> = {
+  encode(message: AcknowledgeManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.errors) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeManyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeManyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.errors.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeManyResponse {
+    return {
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: AcknowledgeManyResponse): unknown {
+    const obj: any = {};
+    if (message.errors?.length) {
+      obj.errors = message.errors;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcknowledgeManyResponse>): AcknowledgeManyResponse {
+    return AcknowledgeManyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcknowledgeManyResponse>): AcknowledgeManyResponse {
+    const message = createBaseAcknowledgeManyResponse();
+    message.errors = object.errors?.map((e) => e) || [];
     return message;
   },
 };
@@ -2633,6 +2924,24 @@ export const SchedulerServiceService = {
     responseDeserialize: (value: Buffer): CallResponse => CallResponse.decode(value),
   },
   /**
+   * Acknowledges several status updates in one call (the SDK coalesces the
+   * acknowledgements made in one tick): each entry means what one Acknowledge
+   * means. Malformed entries fail the whole call (INVALID_ARGUMENT naming
+   * acknowledgements[i]) and change nothing; otherwise every entry is applied
+   * on its own and the answer says, per entry, whether it was.
+   */
+  acknowledgeMany: {
+    path: "/tessera.v1.SchedulerService/AcknowledgeMany" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeManyRequest): Buffer =>
+      Buffer.from(AcknowledgeManyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeManyRequest => AcknowledgeManyRequest.decode(value),
+    responseSerialize: (value: AcknowledgeManyResponse): Buffer =>
+      Buffer.from(AcknowledgeManyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcknowledgeManyResponse => AcknowledgeManyResponse.decode(value),
+  },
+  /**
    * Asks for the latest state of the named tasks (explicit), or of all the
    * framework's tasks (implicit, no tasks named); answers arrive as UPDATE
    * events without uuids.
@@ -2688,6 +2997,14 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   shutdown: handleUnaryCall<ShutdownRequest, CallResponse>;
   /** Acknowledges a status update by its uuid, so the agent stops resending it. */
   acknowledge: handleUnaryCall<AcknowledgeRequest, CallResponse>;
+  /**
+   * Acknowledges several status updates in one call (the SDK coalesces the
+   * acknowledgements made in one tick): each entry means what one Acknowledge
+   * means. Malformed entries fail the whole call (INVALID_ARGUMENT naming
+   * acknowledgements[i]) and change nothing; otherwise every entry is applied
+   * on its own and the answer says, per entry, whether it was.
+   */
+  acknowledgeMany: handleUnaryCall<AcknowledgeManyRequest, AcknowledgeManyResponse>;
   /**
    * Asks for the latest state of the named tasks (explicit), or of all the
    * framework's tasks (implicit, no tasks named); answers arrive as UPDATE
@@ -2832,6 +3149,28 @@ export interface SchedulerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CallResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Acknowledges several status updates in one call (the SDK coalesces the
+   * acknowledgements made in one tick): each entry means what one Acknowledge
+   * means. Malformed entries fail the whole call (INVALID_ARGUMENT naming
+   * acknowledgements[i]) and change nothing; otherwise every entry is applied
+   * on its own and the answer says, per entry, whether it was.
+   */
+  acknowledgeMany(
+    request: AcknowledgeManyRequest,
+    callback: (error: ServiceError | null, response: AcknowledgeManyResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeMany(
+    request: AcknowledgeManyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcknowledgeManyResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeMany(
+    request: AcknowledgeManyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcknowledgeManyResponse) => void,
   ): ClientUnaryCall;
   /**
    * Asks for the latest state of the named tasks (explicit), or of all the
