@@ -11,7 +11,7 @@ import path from 'node:path';
 import { TaskState, TaskStatus_Reason, TaskStatus_Source, createLogger, idProblem } from '@tessera/common';
 
 import { Agent } from './agent.js';
-import { PosixContainerizer } from './containerizer/posix.js';
+import { createContainerizer } from './containerizer/choose.js';
 import { startExecutorService } from './executors/service.js';
 import { startHttpServer } from './http/server.js';
 import { MasterConnection } from './master/connection.js';
@@ -26,7 +26,16 @@ import { isTerminal } from './task-states.js';
 
 export type { AgentOptions, Backoff } from './options.js';
 export type { AgentState, ExecutorState } from './state.js';
-export type { Container, ContainerCommand, ContainerSpec, Containerizer, ExitStatus } from './containerizer/containerizer.js';
+export type {
+  Container,
+  ContainerCommand,
+  ContainerSpec,
+  ContainerUsage,
+  Containerizer,
+  ExitStatus,
+  Limitation,
+} from './containerizer/containerizer.js';
+export { ComposingContainerizer, type ContainerizerName } from './containerizer/composing.js';
 export { ContainerLaunchError } from './containerizer/containerizer.js';
 export { PosixContainerizer, type PosixContainerizerOptions, type Rlimits } from './containerizer/posix.js';
 export { parseAttributes } from './resources/attributes.js';
@@ -66,7 +75,14 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     logger,
     containerizer:
       options.containerizer ??
-      new PosixContainerizer({ logger, rlimits: options.rlimits, checkpointDir: path.join(checked.workDir, 'meta', 'containers') }),
+      createContainerizer({
+        names: checked.containerizers,
+        logger,
+        rlimits: options.rlimits,
+        checkpointDir: path.join(checked.workDir, 'meta', 'containers'),
+        cgroupsRoot: checked.cgroupsRoot,
+        pidsMax: checked.pidsMax,
+      }),
     defaultKillGraceMs: checked.defaultKillGraceMs,
     executorRegistrationTimeoutMs: checked.executorRegistrationTimeoutMs,
     version: AGENT_VERSION,

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import type { Logger } from '@tessera/common';
 
+import { CONTAINERIZER_NAMES, type ContainerizerName } from './containerizer/composing.js';
 import type { Containerizer } from './containerizer/containerizer.js';
 import type { Rlimits } from './containerizer/posix.js';
 
@@ -29,8 +30,14 @@ export interface AgentOptions {
   resources?: string;
   /** "rack:r1;zone:a;level:3"; numbers become scalars. */
   attributes?: string;
-  /** Default: a PosixContainerizer. */
+  /** Replaces the containerizers chosen by `containerizers` (tests, embedders). */
   containerizer?: Containerizer;
+  /** Which containerizers run tasks (--containerizers); default ['native'] (posix where cgroups are unavailable). */
+  containerizers?: ContainerizerName[];
+  /** Where the cgroup hierarchies are mounted, for the native containerizer; default /sys/fs/cgroup. */
+  cgroupsRoot?: string;
+  /** pids.max of each native container; default 4096. */
+  pidsMax?: number;
   logger?: Logger;
   /** Resending unacknowledged status updates; default 10 s doubling to 10 min. */
   statusUpdateRetry?: Backoff;
@@ -60,6 +67,9 @@ export interface CheckedOptions {
   maxPingTimeouts: number;
   registrationTimeoutMs: number;
   executorRegistrationTimeoutMs: number;
+  containerizers: ContainerizerName[];
+  cgroupsRoot: string;
+  pidsMax: number;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})$/;
@@ -83,7 +93,28 @@ export function checkOptions(options: AgentOptions): CheckedOptions {
       1,
       3_600_000,
     ),
+    containerizers: containerizers(options.containerizers ?? ['native']),
+    cgroupsRoot: absolutePath('cgroupsRoot', options.cgroupsRoot ?? '/sys/fs/cgroup'),
+    pidsMax: integer('pidsMax', options.pidsMax ?? 4096, 1, 4_194_304),
   };
+}
+
+function containerizers(value: unknown): ContainerizerName[] {
+  const names = CONTAINERIZER_NAMES.join(', ');
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new TypeError(`containerizers: must be a non-empty list of ${names} (got ${JSON.stringify(value)})`);
+  }
+  for (const name of value) {
+    if (!CONTAINERIZER_NAMES.includes(name as ContainerizerName)) {
+      throw new TypeError(`containerizers: unknown containerizer ${JSON.stringify(name)}; known: ${names}`);
+    }
+  }
+  return [...new Set(value as ContainerizerName[])];
+}
+
+function absolutePath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !path.isAbsolute(value)) throw new TypeError(`${name}: must be an absolute path (got ${JSON.stringify(value)})`);
+  return value;
 }
 
 function hostPort(name: string, value: unknown): string {

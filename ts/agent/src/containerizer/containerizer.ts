@@ -27,11 +27,37 @@ export interface ContainerSpec {
   container?: ContainerInfo;
 }
 
+/** Which isolation limit ended a container (Mesos' container limitations). */
+export type LimitationReason = 'memory' | 'disk' | 'pids';
+
+export interface Limitation {
+  reason: LimitationReason;
+  /** What was passed, for the task's status message ("memory limit of 64 MiB reached; the kernel OOM-killed the task"). */
+  message: string;
+}
+
 export interface ExitStatus {
   /** The exit code when the process exited on its own. */
   code: number | null;
   /** The signal name when a signal ended it ("SIGKILL"). */
   signal: string | null;
+  /** Set when the containerizer ended the container for passing a limit (e.g. OOM-killed in its memory cgroup). */
+  limitation?: Limitation;
+}
+
+/** Resource usage of a running container, as its cgroups account it. */
+export interface ContainerUsage {
+  /** CPU time in seconds spent in user and kernel mode. */
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
+  /** Memory charged to the container now, and its high-water mark (undefined where the kernel does not keep one). */
+  memoryBytes: number;
+  memoryPeakBytes?: number;
+  /** The limits in force: cpus (CFS quota / period) and memory in bytes; undefined when unlimited. */
+  cpusLimit?: number;
+  memoryLimitBytes?: number;
+  /** Processes in the container now. */
+  processes?: number;
 }
 
 export interface Container {
@@ -47,7 +73,7 @@ export class ContainerLaunchError extends Error {
 }
 
 export interface Containerizer {
-  /** "posix", later "native", "docker". */
+  /** "posix", "native", "docker", or "composing". */
   readonly name: string;
   /** Starts a container; rejects with ContainerLaunchError when it cannot. */
   launch(spec: ContainerSpec): Promise<Container>;
@@ -64,4 +90,6 @@ export interface Containerizer {
    * be re-attached yet, so they are destroyed. Returns their ids.
    */
   recover(): Promise<string[]>;
+  /** Usage statistics of a running container; undefined when unknown or not measured (posix). */
+  usage?(containerId: string): Promise<ContainerUsage | undefined>;
 }

@@ -1,7 +1,8 @@
 // The built-in executors' work for one task: start its command in a container,
 // report STARTING, RUNNING, and how it ended. The exit decides the state:
 // a kill asked for → KILLED; exit 0 → FINISHED; otherwise FAILED with the exit
-// code (128 + signal number when a signal ended it).
+// code (128 + signal number when a signal ended it); passing the memory limit →
+// FAILED with CONTAINER_LIMITATION_MEMORY.
 
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -71,6 +72,12 @@ function outcome(task: TaskRecord, exit: ExitStatus): Outcome {
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with status ${exit.code}`;
   if (task.killing) {
     return [TaskState.KILLED, { message: `killed: ${how}`, exitCode, reason: TaskStatus_Reason.KILLED_BY_FRAMEWORK }];
+  }
+  if (exit.limitation?.reason === 'memory') {
+    return [
+      TaskState.FAILED,
+      { message: `container limitation: ${exit.limitation.message}`, exitCode, reason: TaskStatus_Reason.CONTAINER_LIMITATION_MEMORY },
+    ];
   }
   if (exit.code === 0) return [TaskState.FINISHED, { message: 'command exited with status 0', exitCode: 0 }];
   return [TaskState.FAILED, { message: `command ${how}`, exitCode, reason: TaskStatus_Reason.COMMAND_EXECUTOR_FAILED }];
