@@ -1,0 +1,106 @@
+// The fetcher: before a task (or a custom executor) starts, each of its
+// CommandInfo.uris is put into the sandbox, in order — downloaded (http,
+// https) or copied (a file on the agent), through the cache when the URI asks
+// for it, unpacked when `extract` is set and the name is an archive, made
+// executable (0755) when `executable` is set. Any failure is a FetchError
+// naming the URI and the cause; nothing is launched after one.
+
+import { constants } from 'node:fs';
+import { chmod, chown, copyFile, lstat, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { Logger, Uri } from '@tessera/common';
+
+import { lookupUser } from '../containerizer/users.js';
+import { FetcherCache } from './cache.js';
+import { download, type DownloadLimits } from './download.js';
+import { FetchError } from './errors.js';
+import { extract, zipTool } from './extract.js';
+import { archiveKind, outputName, uriSource } from './uri.js';
+
+export interface FetcherOptions {
+  /** The cache lives in <workDir>/cache. */
+  workDir: string;
+  /** Bound of the cache in bytes. */
+  cacheBytes: number;
+  limits: DownloadLimits;
+  logger: Logger;
+}
+
+export class Fetcher {
+  readonly cache: FetcherCache;
+
+  constructor(private readonly options: FetcherOptions) {
+    this.cache = new FetcherCache(path.join(options.workDir, 'cache'), options.cacheBytes, options.logger);
+  }
+
+  /** Empties the cache and says at start-up what cannot be unpacked here. */
+  async start(): Promise<void> {
+    await this.cache.start();
+    if ((await zipTool()) === undefined) {
+      this.options.logger.warn('fetcher: neither unzip nor python3 is installed; URIs asking to extract .zip archives will fail');
+    }
+  }
+
+  /**
+   * Fetches every URI into `sandbox` (which exists). When `user` is another
+   * user than the agent's, what was fetched is handed to that user.
+   */
+  async fetch(uris: Uri[], sandbox: string, user?: string): Promise<void> {
+    for (const uri of uris) await this.fetchOne(uri, sandbox);
+    if (uris.length > 0) await this.handOver(uris[0]!.value, sandbox, user);
+  }
+
+  private async fetchOne(uri: Uri, sandbox: string): Promise<void> {
+    const started = Date.now();
+    const source = uriSource(uri.value);
+    const name = outputName(uri, source);
+    const dest = path.join(sandbox, name);
+    // Whatever an earlier URI's archive left under this name (a symlink to
+    // /etc/passwd, say) goes first, so the write below cannot follow it out.
+    await rm(dest, { force: true }).catch((err: Error) => {
+      throw new FetchError(uri.value, `cannot replace '${name}' in the sandbox: ${err.message}`);
+    });
+    let fromCache = false;
+    if (uri.cache) {
+      const lease = await this.cache.acquire(uri.value, (file) => download(uri.value, source, file, this.options.limits));
+      try {
+        await copyFile(lease.file, dest, constants.COPYFILE_EXCL);
+        fromCache = lease.hit;
+      } catch (err) {
+        throw new FetchError(uri.value, `copying from the cache failed: ${(err as Error).message}`);
+      } finally {
+        lease.release();
+      }
+    } else {
+      await download(uri.value, source, dest, this.options.limits);
+    }
+    const kind = uri.extract ? archiveKind(name) : undefined;
+    if (kind) await extract(uri.value, dest, kind, sandbox);
+    if (uri.executable) await chmod(dest, 0o755);
+    this.options.logger.info({ uri: uri.value, file: dest, extracted: !!kind, fromCache, ms: Date.now() - started }, 'fetched');
+  }
+
+  /** Files fetched as root for a task that runs as someone else become theirs (as Mesos chowns the sandbox). */
+  private async handOver(uri: string, sandbox: string, user: string | undefined): Promise<void> {
+    if (!user || process.getuid?.() !== 0) return;
+    const entry = lookupUser(user);
+    if (!entry || entry.uid === 0) return; // an unknown user fails at launch, with its own message
+    try {
+      await chownTree(sandbox, entry.uid, entry.gid);
+    } catch (err) {
+      throw new FetchError(uri, `handing the fetched files to user '${user}' failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const name of await readdir(dir)) {
+    const child = path.join(dir, name);
+    const info = await lstat(child);
+    if (info.isSymbolicLink()) continue; // chown would follow it out of the sandbox
+    if (info.isDirectory()) await chownTree(child, uid, gid);
+    else await chown(child, uid, gid);
+  }
+}
