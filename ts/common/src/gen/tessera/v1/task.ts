@@ -199,6 +199,11 @@ export interface ContainerInfo {
   docker?: ContainerInfo_DockerInfo | undefined;
   volumes: ContainerInfo_Volume[];
   hostname: string;
+  /**
+   * Network of a NATIVE container: "host" (default when empty: the agent's
+   * network) or "none" (its own network namespace with only loopback).
+   */
+  network: string;
 }
 
 /** Type is the containerizer. */
@@ -1257,7 +1262,7 @@ export const CommandInfo: MessageFns<CommandInfo> = {
 };
 
 function createBaseContainerInfo(): ContainerInfo {
-  return { type: 0, docker: undefined, volumes: [], hostname: "" };
+  return { type: 0, docker: undefined, volumes: [], hostname: "", network: "" };
 }
 
 export const ContainerInfo: MessageFns<ContainerInfo> = {
@@ -1273,6 +1278,9 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
     }
     if (message.hostname !== "") {
       writer.uint32(34).string(message.hostname);
+    }
+    if (message.network !== "") {
+      writer.uint32(42).string(message.network);
     }
     return writer;
   },
@@ -1322,6 +1330,14 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
             message.hostname = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1342,6 +1358,7 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
         ? object.volumes.map((e: any) => ContainerInfo_Volume.fromJSON(e))
         : [],
       hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
     };
   },
 
@@ -1359,6 +1376,9 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
     if (message.hostname !== "") {
       obj.hostname = message.hostname;
     }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
     return obj;
   },
 
@@ -1373,6 +1393,7 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
       : undefined;
     message.volumes = object.volumes?.map((e) => ContainerInfo_Volume.fromPartial(e)) || [];
     message.hostname = object.hostname ?? "";
+    message.network = object.network ?? "";
     return message;
   },
 };
