@@ -56,6 +56,8 @@ interface StatusExtra {
   reason?: TaskStatus_Reason;
   message?: string;
   exitCode?: number;
+  /** Health as its health check last saw it (RUNNING health updates, and a health kill's end). */
+  healthy?: boolean;
 }
 
 export class Agent {
@@ -309,6 +311,7 @@ export class Agent {
       uuid: newUpdateUuid(),
       containerId,
       exitCode: extra.exitCode,
+      healthy: extra.healthy,
     });
     this.updates.update(frameworkId, status);
   }

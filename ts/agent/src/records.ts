@@ -33,6 +33,8 @@ export interface TaskRecord {
   killing: boolean;
   /** Grace period of the kill under way, in ms. */
   killGraceMs?: number;
+  /** Set when its health check had it killed: the message of its TASK_KILLED (health/task-health.ts). */
+  healthKill?: string;
 }
 
 /** A launch waiting for a custom executor to subscribe. */

@@ -4,6 +4,8 @@
 
 import { ExecutorInfo_Type, idProblem, type CommandInfo, type ExecutorInfo, type TaskInfo } from '@tessera/common';
 
+import { healthCheckProblem } from './health/definition.js';
+
 /** Why a command cannot run, or undefined. */
 export function commandProblem(field: string, command: CommandInfo | undefined): string | undefined {
   if (!command) return `${field}: is required`;
@@ -30,6 +32,10 @@ export function taskProblem(task: TaskInfo, agentId: string | undefined): string
   if (task.agentId !== '' && agentId !== undefined && task.agentId !== agentId) {
     return `task.agent_id: '${task.agentId}' is not this agent ('${agentId}')`;
   }
+  if (task.healthCheck) {
+    const healthIssue = healthCheckProblem('task.health_check', task.healthCheck);
+    if (healthIssue) return healthIssue;
+  }
   if (task.command && task.executor) return 'task: has both command and executor (exactly one says how it runs)';
   if (task.executor) {
     if (task.executor.type !== ExecutorInfo_Type.CUSTOM) {
@@ -45,5 +51,9 @@ export function groupTaskProblem(field: string, task: TaskInfo): string | undefi
   const idIssue = idProblem(task.taskId);
   if (idIssue) return `${field}.task_id: ${idIssue}`;
   if (task.executor) return `${field}.executor: must be unset (the group's executor runs it)`;
+  if (task.healthCheck) {
+    const healthIssue = healthCheckProblem(`${field}.health_check`, task.healthCheck);
+    if (healthIssue) return healthIssue;
+  }
   return commandProblem(`${field}.command`, task.command);
 }

@@ -11,6 +11,7 @@ import { TaskState, TaskStatus_Reason, TaskStatus_Source, newId } from '@tessera
 
 import type { Agent } from '../agent.js';
 import type { ExitStatus } from '../containerizer/containerizer.js';
+import { startTaskHealth } from '../health/task-health.js';
 import type { ExecutorRecord, TaskRecord } from '../records.js';
 import { portVariables, processEnvironment } from './environment.js';
 
@@ -20,18 +21,19 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
   try {
     await mkdir(task.sandbox, { recursive: true });
     if (task.killing) throw new KilledDuringLaunch();
+    const env = processEnvironment(command.environment, {
+      ...portVariables(task.info.resources),
+      TESSERA_SANDBOX: task.sandbox,
+      TESSERA_TASK_ID: task.info.taskId,
+      TESSERA_FRAMEWORK_ID: task.frameworkId,
+      TESSERA_EXECUTOR_ID: executor.executorId,
+      TESSERA_AGENT_ID: agent.agentId ?? '',
+    });
     const container = await agent.containerizer.launch({
       containerId: executor.kind === 'command' ? executor.containerId : newId(),
       command: { shell: command.shell, value: command.value, arguments: command.arguments },
       sandbox: task.sandbox,
-      env: processEnvironment(command.environment, {
-        ...portVariables(task.info.resources),
-        TESSERA_SANDBOX: task.sandbox,
-        TESSERA_TASK_ID: task.info.taskId,
-        TESSERA_FRAMEWORK_ID: task.frameworkId,
-        TESSERA_EXECUTOR_ID: executor.executorId,
-        TESSERA_AGENT_ID: agent.agentId ?? '',
-      }),
+      env,
       user: agent.userFor(task.frameworkId, command),
       resources: task.info.resources,
       container: task.info.container,
@@ -40,7 +42,10 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
     // A kill that came while the container was starting is carried out now.
     if (task.killing) void agent.containerizer.kill(container.containerId, task.killGraceMs ?? 0);
     else agent.status(task, TaskState.RUNNING, { message: `pid ${container.pid}` });
+    // Health checks (if the task has one) run while it runs, in its container.
+    const health = task.killing ? undefined : startTaskHealth(agent, task, container, env);
     const exit = await container.exited;
+    health?.stop();
     task.container = undefined;
     agent.status(task, ...outcome(task, exit));
   } catch (err) {
@@ -64,12 +69,16 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
 
 class KilledDuringLaunch extends Error {}
 
-type Outcome = [TaskState, { message: string; exitCode?: number; reason?: TaskStatus_Reason }];
+type Outcome = [TaskState, { message: string; exitCode?: number; reason?: TaskStatus_Reason; healthy?: boolean }];
 
 function outcome(task: TaskRecord, exit: ExitStatus): Outcome {
   const signalNumber = exit.signal ? (os.constants.signals[exit.signal as NodeJS.Signals] ?? 0) : 0;
   const exitCode = exit.code ?? 128 + signalNumber;
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with status ${exit.code}`;
+  if (task.killing && task.healthKill) {
+    // As Mesos: a task its health check had killed ends KILLED, marked unhealthy.
+    return [TaskState.KILLED, { message: task.healthKill, exitCode, reason: TaskStatus_Reason.TASK_HEALTH_CHECK_STATUS_UPDATED, healthy: false }];
+  }
   if (task.killing) {
     return [TaskState.KILLED, { message: `killed: ${how}`, exitCode, reason: TaskStatus_Reason.KILLED_BY_FRAMEWORK }];
   }
