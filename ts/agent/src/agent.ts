@@ -30,8 +30,10 @@ import {
 import type { Containerizer } from './containerizer/containerizer.js';
 import { deliverLaunch, killCustomTask, shutdownCustomExecutor, startCustomExecutor } from './executors/custom.js';
 import { runTaskProcess } from './executors/task-process.js';
+import type { Fetcher } from './fetcher/fetcher.js';
 import { sandboxDir } from './paths.js';
 import type { ExecutorKind, ExecutorRecord, FrameworkRecord, TaskRecord } from './records.js';
+import type { SandboxGc } from './sandbox/gc.js';
 import type { StatusUpdateManager } from './status-updates/manager.js';
 import { isTerminal } from './task-states.js';
 import { executorProblem, groupTaskProblem, taskProblem } from './validate.js';
@@ -67,6 +69,10 @@ export class Agent {
   address = '';
   executorAddress = '';
   updates!: StatusUpdateManager;
+  /** Puts tasks' and executors' URIs into their sandboxes before launch. */
+  fetcher!: Fetcher;
+  /** Deletes sandboxes of ended executors after the GC delay. */
+  sandboxGc: SandboxGc | undefined;
   /** Puts a message on the master stream; false when not connected. */
   sendToMaster: (message: AgentMessage) => boolean = () => false;
   private readonly running = new Set<Promise<void>>();
@@ -339,11 +345,19 @@ export class Agent {
       framework.completedExecutors.push(executor);
       if (framework.completedExecutors.length > COMPLETED_EXECUTORS_KEPT) framework.completedExecutors.shift();
     }
+    this.sandboxGc?.schedule(executor.sandbox);
     this.sendToMaster(
       AgentMessage.create({
         executorExited: { frameworkId: executor.frameworkId, executorId: executor.executorId, status: exitStatus },
       }),
     );
+  }
+
+  /** The GC deleted a sandbox: its completed executor is no longer listed or browsable. */
+  sandboxRemoved(sandbox: string): void {
+    for (const framework of this.frameworks.values()) {
+      framework.completedExecutors = framework.completedExecutors.filter((e) => e.sandbox !== sandbox);
+    }
   }
 
   // ---- lookups ----

@@ -12,14 +12,16 @@ import { TaskState, TaskStatus_Reason, TaskStatus_Source, createLogger, idProble
 
 import { Agent } from './agent.js';
 import { createContainerizer } from './containerizer/choose.js';
+import { Fetcher } from './fetcher/fetcher.js';
 import { startExecutorService } from './executors/service.js';
 import { startHttpServer } from './http/server.js';
 import { MasterConnection } from './master/connection.js';
 import { helloMessage } from './master/hello.js';
-import { checkOptions, type AgentOptions } from './options.js';
+import { checkOptions, type AgentOptions, type CheckedOptions } from './options.js';
 import { agentIdFile } from './paths.js';
 import { parseAttributes } from './resources/attributes.js';
 import { agentResources, parseResourcesOption } from './resources/resources.js';
+import { SandboxGc } from './sandbox/gc.js';
 import { agentState, type AgentState } from './state.js';
 import { StatusUpdateManager } from './status-updates/manager.js';
 import { isTerminal } from './task-states.js';
@@ -41,6 +43,10 @@ export { PosixContainerizer, type PosixContainerizerOptions, type Rlimits } from
 export { parseAttributes } from './resources/attributes.js';
 export { detectResources } from './resources/resources.js';
 export { StatusUpdateManager } from './status-updates/manager.js';
+export { Fetcher, type FetcherOptions } from './fetcher/fetcher.js';
+export { FetchError } from './fetcher/errors.js';
+export { SandboxGc, type SandboxGcOptions } from './sandbox/gc.js';
+export type { SandboxOptions } from './sandbox/options.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -104,6 +110,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   });
   await agent.containerizer.recover();
   recoverUpdates(agent);
+  const sandboxGc = await startSandboxServices(agent, checked);
 
   const executorService = await startExecutorService(agent);
   agent.executorAddress = executorService.address;
@@ -113,6 +120,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   } catch (err) {
     await executorService.stop();
     agent.updates.stop();
+    await sandboxGc.stop();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
       throw new Error(`port: cannot listen on ${checked.host}:${checked.port} (${code}); choose another --port, or 0 for any`);
@@ -181,6 +189,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         agent.stopping = true;
         if (stopOptions.killTasks !== false) await agent.killAll();
         agent.updates.stop();
+        await sandboxGc.stop();
         connection?.stop();
         await executorService.stop();
         await http.stop();
@@ -195,6 +204,30 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
  * (their processes are not our children): the containerizer has destroyed
  * them, and each gets a last TASK_LOST.
  */
+/** The fetcher (its cache emptied) and sandbox GC (what earlier runs left, scheduled). */
+async function startSandboxServices(agent: Agent, checked: CheckedOptions): Promise<SandboxGc> {
+  const { sandbox: options } = checked;
+  const fetcher = new Fetcher({
+    workDir: checked.workDir,
+    cacheBytes: options.fetcherCacheBytes,
+    limits: { stallTimeoutMs: options.fetcherStallTimeoutMs, maxBytes: options.fetcherMaxBytes },
+    logger: agent.logger,
+  });
+  await fetcher.start();
+  const sandboxGc = new SandboxGc({
+    workDir: checked.workDir,
+    delayMs: options.sandboxGcDelayMs,
+    diskHeadroom: options.sandboxGcDiskHeadroom,
+    diskWatchIntervalMs: options.diskWatchIntervalMs,
+    logger: agent.logger,
+    onRemoved: (sandbox) => agent.sandboxRemoved(sandbox),
+  });
+  await sandboxGc.start();
+  agent.fetcher = fetcher;
+  agent.sandboxGc = sandboxGc;
+  return sandboxGc;
+}
+
 function recoverUpdates(agent: Agent): void {
   for (const stream of agent.updates.recover()) {
     if (isTerminal(stream.latestState)) continue;

@@ -9,13 +9,14 @@ import type { Logger } from '@tessera/common';
 import { CONTAINERIZER_NAMES, type ContainerizerName } from './containerizer/composing.js';
 import type { Containerizer } from './containerizer/containerizer.js';
 import type { Rlimits } from './containerizer/posix.js';
+import { checkSandboxOptions, type CheckedSandboxOptions, type SandboxOptions } from './sandbox/options.js';
 
 export interface Backoff {
   initialMs: number;
   maxMs: number;
 }
 
-export interface AgentOptions {
+export interface AgentOptions extends SandboxOptions {
   /** The master's gRPC address, host:port. */
   master: string;
   /** Where sandboxes and checkpoints live. */
@@ -70,6 +71,8 @@ export interface CheckedOptions {
   containerizers: ContainerizerName[];
   cgroupsRoot: string;
   pidsMax: number;
+  /** The fetcher's and sandbox GC's (sandbox/options.ts). */
+  sandbox: CheckedSandboxOptions;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})$/;
@@ -96,6 +99,7 @@ export function checkOptions(options: AgentOptions): CheckedOptions {
     containerizers: containerizers(options.containerizers ?? ['native']),
     cgroupsRoot: absolutePath('cgroupsRoot', options.cgroupsRoot ?? '/sys/fs/cgroup'),
     pidsMax: integer('pidsMax', options.pidsMax ?? 4096, 1, 4_194_304),
+    sandbox: checkSandboxOptions(options),
   };
 }
 

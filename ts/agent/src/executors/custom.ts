@@ -14,6 +14,7 @@ import {
 } from '@tessera/common';
 
 import type { Agent } from '../agent.js';
+import { FetchError } from '../fetcher/errors.js';
 import type { ExecutorRecord, QueuedLaunch } from '../records.js';
 import { isTerminal } from '../task-states.js';
 import { processEnvironment } from './environment.js';
@@ -24,6 +25,7 @@ export async function startCustomExecutor(agent: Agent, executor: ExecutorRecord
   const command = info.command!;
   try {
     await mkdir(executor.sandbox, { recursive: true });
+    await agent.fetcher.fetch(command.uris, executor.sandbox, agent.userFor(executor.frameworkId, command));
     executor.container = await agent.containerizer.launch({
       containerId: executor.containerId,
       command: { shell: command.shell, value: command.value, arguments: command.arguments },
@@ -40,9 +42,10 @@ export async function startCustomExecutor(agent: Agent, executor: ExecutorRecord
       container: info.container,
     });
   } catch (err) {
-    const message = `executor launch failed: ${err instanceof Error ? err.message : String(err)}`;
+    const fetchFailed = err instanceof FetchError;
+    const message = fetchFailed ? err.message : `executor launch failed: ${err instanceof Error ? err.message : String(err)}`;
     agent.logger.warn({ frameworkId: executor.frameworkId, executorId: executor.executorId, err: message }, 'custom executor did not start');
-    failUnfinished(agent, executor, TaskStatus_Reason.CONTAINER_LAUNCH_FAILED, message);
+    failUnfinished(agent, executor, fetchFailed ? TaskStatus_Reason.FETCH_FAILED : TaskStatus_Reason.CONTAINER_LAUNCH_FAILED, message);
     agent.executorEnded(executor, undefined);
     return;
   }

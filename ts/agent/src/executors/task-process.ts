@@ -11,6 +11,7 @@ import { TaskState, TaskStatus_Reason, TaskStatus_Source, newId } from '@tessera
 
 import type { Agent } from '../agent.js';
 import type { ExitStatus } from '../containerizer/containerizer.js';
+import { FetchError } from '../fetcher/errors.js';
 import { startTaskHealth } from '../health/task-health.js';
 import type { ExecutorRecord, TaskRecord } from '../records.js';
 import { portVariables, processEnvironment } from './environment.js';
@@ -20,6 +21,7 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
   agent.status(task, TaskState.STARTING);
   try {
     await mkdir(task.sandbox, { recursive: true });
+    await agent.fetcher.fetch(command.uris, task.sandbox, agent.userFor(task.frameworkId, command));
     if (task.killing) throw new KilledDuringLaunch();
     const env = processEnvironment(command.environment, {
       ...portVariables(task.info.resources),
@@ -54,6 +56,8 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
         reason: TaskStatus_Reason.TASK_KILLED_DURING_LAUNCH,
         message: 'killed before its process started',
       });
+    } else if (err instanceof FetchError) {
+      agent.status(task, TaskState.FAILED, { source: TaskStatus_Source.AGENT, reason: TaskStatus_Reason.FETCH_FAILED, message: err.message });
     } else {
       // ContainerLaunchError (bad program, unknown user) or a sandbox that could not be made.
       const cause = err instanceof Error ? err.message : String(err);
