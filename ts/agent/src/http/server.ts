@@ -1,14 +1,14 @@
-// The agent's HTTP endpoint: GET /state, GET /files/read, GET /health.
+// The agent's HTTP endpoint: GET /state, GET /files/{read,browse,download}
+// (files-routes.ts), GET /health.
 // Every error is JSON {"error": "..."} with 400, 403, 404 or 405.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { idProblem } from '@tessera/common';
-
 import type { Agent } from '../agent.js';
 import type { AgentState } from '../state.js';
-import { FilesError, MAX_READ_BYTES, confine, intParam, readChunk } from './files.js';
+import { FilesError } from './files.js';
+import { serveFiles } from './files-routes.js';
 
 export interface HttpHandle {
   address: string;
@@ -51,33 +51,10 @@ async function handle(agent: Agent, state: () => AgentState, req: IncomingMessag
       return reply(res, 200, { ok: true });
     case '/state':
       return reply(res, 200, state());
-    case '/files/read':
-      return reply(res, 200, await filesRead(agent, url.searchParams));
     default:
+      if (await serveFiles(agent, url, req, res, reply)) return;
       return reply(res, 404, { error: `no such endpoint: ${url.pathname}` });
   }
-}
-
-async function filesRead(agent: Agent, params: URLSearchParams) {
-  const frameworkId = required(params, 'framework_id');
-  const executorId = required(params, 'executor_id');
-  const containerId = params.get('container_id') ?? undefined;
-  const executor = agent.findExecutor(frameworkId, executorId, containerId || undefined);
-  if (!executor) {
-    throw new FilesError(404, `no executor '${executorId}' of framework '${frameworkId}'${containerId ? ` with container '${containerId}'` : ''} on this agent`);
-  }
-  const file = await confine(executor.sandbox, params.get('path') ?? '');
-  const offset = intParam('offset', params.get('offset'), 0, -1);
-  const length = intParam('length', params.get('length'), MAX_READ_BYTES, 0);
-  return readChunk(file, offset, length);
-}
-
-function required(params: URLSearchParams, name: string): string {
-  const value = params.get(name);
-  if (value === null || value === '') throw new FilesError(400, `${name}: is required`);
-  const problem = idProblem(value);
-  if (problem) throw new FilesError(400, `${name}: ${problem}`);
-  return value;
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
