@@ -1,0 +1,104 @@
+// Helpers for the health-check tests: an agent against the fake master (a
+// test double) that acknowledges every update as it arrives, so health updates
+// flow as they would with a live framework, and tasks carrying a HealthCheck.
+
+import { createServer } from 'node:net';
+
+import { CommandInfo, HealthCheck, HealthCheck_Type, silentLogger, type AgentMessage_StatusUpdate, type TaskInfo } from '@tessera/common';
+
+import { startAgent, type AgentHandle } from '../src/index.js';
+import { FakeMaster } from './fake-master.js';
+import { isTerminalState, shellTask, tempDir, waitFor } from './helpers.js';
+
+export interface HealthRig {
+  master: FakeMaster;
+  agent: AgentHandle;
+  stop(): Promise<void>;
+}
+
+export async function startRig(): Promise<HealthRig> {
+  const master = await new FakeMaster().start();
+  const agent = await startAgent({
+    master: master.address,
+    workDir: tempDir('tessera-health-'),
+    port: 0,
+    logger: silentLogger(),
+    statusUpdateRetry: { initialMs: 300, maxMs: 1_000 },
+    reconnectBackoff: { initialMs: 50, maxMs: 500 },
+    defaultKillGraceSeconds: 1,
+  });
+  await agent.registered;
+  const acked = new Set<string>();
+  const acker = setInterval(() => {
+    for (const update of master.updates()) {
+      const key = Buffer.from(update.status!.uuid).toString('hex');
+      if (acked.has(key)) continue;
+      acked.add(key);
+      master.acknowledge(update);
+    }
+  }, 10);
+  return {
+    master,
+    agent,
+    async stop() {
+      clearInterval(acker);
+      await agent.stop();
+      await master.stop();
+    },
+  };
+}
+
+/** Updates of a task, one per uuid (resends dropped), in order. */
+export function distinctUpdates(master: FakeMaster, taskId: string): AgentMessage_StatusUpdate[] {
+  const seen = new Set<string>();
+  return master.updates(taskId).filter((u) => {
+    const key = Buffer.from(u.status!.uuid).toString('hex');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Waits for the first update of the task that `match` accepts. */
+export function waitForUpdateWhere(
+  master: FakeMaster,
+  taskId: string,
+  what: string,
+  match: (u: AgentMessage_StatusUpdate) => boolean,
+  timeoutMs = 10_000,
+): Promise<AgentMessage_StatusUpdate> {
+  return waitFor(`${taskId}: ${what}`, () => distinctUpdates(master, taskId).find(match), timeoutMs);
+}
+
+export function waitForEnd(master: FakeMaster, taskId: string, timeoutMs = 10_000): Promise<AgentMessage_StatusUpdate> {
+  return waitForUpdateWhere(master, taskId, 'a terminal update', (u) => isTerminalState(u.status?.state), timeoutMs);
+}
+
+/** Health updates (those with `healthy` set, before the end) of a task. */
+export function healthUpdates(master: FakeMaster, taskId: string): boolean[] {
+  return distinctUpdates(master, taskId)
+    .filter((u) => !isTerminalState(u.status?.state) && u.status!.healthy !== undefined)
+    .map((u) => u.status!.healthy!);
+}
+
+/** Short timings for tests: probe every 0.1 s, 1 s timeout. */
+export function quickCheck(check: Partial<HealthCheck>): HealthCheck {
+  return HealthCheck.create({ intervalSeconds: 0.1, timeoutSeconds: 1, consecutiveFailures: 3, ...check });
+}
+
+export function commandCheck(script: string, extra: Partial<HealthCheck> = {}): HealthCheck {
+  return quickCheck({ type: HealthCheck_Type.COMMAND, command: CommandInfo.create({ shell: true, value: script }), ...extra });
+}
+
+export function healthyTask(taskId: string, script: string, healthCheck: HealthCheck, extra: Partial<TaskInfo> = {}): TaskInfo {
+  return shellTask(taskId, script, { healthCheck, killPolicy: { gracePeriodSeconds: 1 }, ...extra });
+}
+
+/** A loopback port nothing listens on (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
