@@ -11,6 +11,7 @@ import {
   permissionDenied,
   toServiceError,
   unavailable,
+  type AcknowledgeManyRequest,
   type CallHeader,
   type CallResponse,
   type Event,
@@ -24,7 +25,7 @@ import type { Master } from './master.js';
 import { isConnected, type FrameworkRecord } from './model.js';
 import { reconcile } from './reconcile.js';
 import { checkIdField, checkRoles } from './scheduler-validation.js';
-import { acknowledge } from './status-updates.js';
+import { acknowledge, acknowledgeMany } from './status-updates.js';
 import { SafeStream } from './streams.js';
 import { kill, message, shutdown } from './task-calls.js';
 
@@ -54,28 +55,56 @@ function caller(m: Master, header: CallHeader | undefined): FrameworkRecord {
   return framework;
 }
 
+/**
+ * A unary handler: checks the header, runs the guard (if any), calls the
+ * domain, answers with its result or the status it threw. Without a guard the
+ * whole call runs synchronously — no promise per call on the hot path
+ * (accept, acknowledge), where the master spends its time in plumbing.
+ */
+function unaryCall<Req extends { header?: CallHeader | undefined }, Res>(
+  m: Master,
+  method: string,
+  handle: (framework: FrameworkRecord, request: Req) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const fail = (err: unknown): void => {
+      logFailure(m, method, err);
+      callback(toServiceError(err));
+    };
+    try {
+      if (m.stopped) throw unavailable('master is stopping');
+      const framework = caller(m, call.request.header);
+      if (m.options.callGuard) {
+        guard(m, method, call.metadata, framework.id, framework.info.principal)
+          .then(() => {
+            // The guard awaited: the framework must still hold this stream.
+            caller(m, call.request.header);
+            return handle(framework, call.request);
+          })
+          .then((result) => callback(null, result), fail);
+        return;
+      }
+      const result = handle(framework, call.request);
+      if (result instanceof Promise) result.then((r) => callback(null, r), fail);
+      else callback(null, result);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+const OK: CallResponse = {};
+
+/** A call answered with an empty CallResponse. */
 function unary<Req extends { header?: CallHeader | undefined }>(
   m: Master,
   method: string,
   handle: (framework: FrameworkRecord, request: Req) => void | Promise<void>,
 ): handleUnaryCall<Req, CallResponse> {
-  return (call, callback) => {
-    const run = async (): Promise<void> => {
-      if (m.stopped) throw unavailable('master is stopping');
-      const framework = caller(m, call.request.header);
-      await guard(m, method, call.metadata, framework.id, framework.info.principal);
-      // The guard may have awaited: the framework must still hold this stream.
-      caller(m, call.request.header);
-      await handle(framework, call.request);
-    };
-    run().then(
-      () => callback(null, {}),
-      (err: unknown) => {
-        logFailure(m, method, err);
-        callback(toServiceError(err));
-      },
-    );
-  };
+  return unaryCall<Req, CallResponse>(m, method, (framework, request) => {
+    const done = handle(framework, request);
+    return done instanceof Promise ? done.then(() => OK) : OK;
+  });
 }
 
 export function schedulerService(m: Master): SchedulerServiceServer {
@@ -113,6 +142,7 @@ export function schedulerService(m: Master): SchedulerServiceServer {
       if (r.uuid.length !== 16) throw invalidArgument(`uuid: must be 16 bytes (got ${r.uuid.length})`);
       acknowledge(m, f, r.agentId, r.taskId, Buffer.from(r.uuid));
     }),
+    acknowledgeMany: unaryCall(m, 'AcknowledgeMany', (f, r: AcknowledgeManyRequest) => acknowledgeMany(m, f, r.acknowledgements)),
     reconcile: unary(m, 'Reconcile', (f, r) => reconcile(m, f, r.tasks)),
     message: unary(m, 'Message', (f, r) => message(m, f, r)),
     updateFramework: unary(m, 'UpdateFramework', (f, r) => updateFramework(m, f, r.frameworkInfo)),

@@ -8,7 +8,11 @@ import {
   MasterMessage,
   TaskState,
   TaskStatus_Source,
+  RpcError,
+  invalidArgument,
   notFound,
+  type AcknowledgeManyResponse,
+  type Acknowledgement,
   type AgentMessage_ExecutorExited,
   type AgentMessage_FrameworkMessage,
   type AgentMessage_StatusUpdate,
@@ -16,6 +20,7 @@ import {
 
 import type { Master } from './master.js';
 import { taskKey, type AgentRecord, type FrameworkRecord } from './model.js';
+import { checkIdField } from './scheduler-validation.js';
 import { isAgentState, isTerminal, recordStatus, stateName } from './tasks.js';
 
 /** An update from an agent. Malformed or unknown ones are dropped with a log line (the agent cannot be answered per update). */
@@ -69,6 +74,39 @@ export function acknowledge(m: Master, framework: FrameworkRecord, agentId: stri
     }
   }
   if (isTerminal(acked.state) && isTerminal(task.state)) m.completeTask(task);
+}
+
+/** Most acknowledgements one AcknowledgeMany may carry. */
+export const MAX_ACKNOWLEDGEMENTS = 10_000;
+
+/**
+ * Several acknowledgements in one call. Their shapes are checked first (a bad
+ * one fails the call and nothing is applied); then each is applied on its own,
+ * and its answer is '' or why it was not (the NOT_FOUND of a single call).
+ */
+export function acknowledgeMany(m: Master, framework: FrameworkRecord, acknowledgements: Acknowledgement[]): AcknowledgeManyResponse {
+  if (acknowledgements.length === 0) throw invalidArgument('acknowledgements: must not be empty');
+  if (acknowledgements.length > MAX_ACKNOWLEDGEMENTS) {
+    throw invalidArgument(`acknowledgements: at most ${MAX_ACKNOWLEDGEMENTS} (got ${acknowledgements.length})`);
+  }
+  for (let i = 0; i < acknowledgements.length; i++) {
+    const a = acknowledgements[i]!;
+    checkIdField(`acknowledgements[${i}].task_id`, a.taskId);
+    if (a.agentId !== '') checkIdField(`acknowledgements[${i}].agent_id`, a.agentId);
+    if (a.uuid.length !== 16) throw invalidArgument(`acknowledgements[${i}].uuid: must be 16 bytes (got ${a.uuid.length})`);
+  }
+  const errors = new Array<string>(acknowledgements.length);
+  for (let i = 0; i < acknowledgements.length; i++) {
+    const a = acknowledgements[i]!;
+    try {
+      acknowledge(m, framework, a.agentId, a.taskId, Buffer.from(a.uuid));
+      errors[i] = '';
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      errors[i] = err.message;
+    }
+  }
+  return { errors };
 }
 
 export function executorExited(m: Master, agent: AgentRecord, message: AgentMessage_ExecutorExited): void {
