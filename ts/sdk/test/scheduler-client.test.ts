@@ -147,11 +147,86 @@ test('autoAcknowledge: updates with a uuid are acknowledged once taken, those wi
   await waitFor('the acknowledgement', () => master.calls.length >= 1);
   assert.is(master.calls.length, 1);
   const ack = master.calls[0]!;
-  assert.is(ack.method, 'acknowledge');
+  assert.is(ack.method, 'acknowledgeMany');
   assert.equal(ack.request.header, { frameworkId: 'fw-1', streamId: 'stream-1' });
-  assert.is(ack.request.taskId, 'with-uuid');
-  assert.is(ack.request.agentId, 'agent-1');
-  assert.ok(uuid.equals(ack.request.uuid as Buffer));
+  const entries = ack.request.acknowledgements as Array<{ taskId: string; agentId: string; uuid: Buffer }>;
+  assert.equal(entries.map((e) => [e.taskId, e.agentId]), [['with-uuid', 'agent-1']]);
+  assert.ok(uuid.equals(entries[0]!.uuid));
+});
+
+test('acknowledgements made in one turn go out as one AcknowledgeMany; each settles with its own entry', async () => {
+  const master = await fake({ acknowledgementErrors: new Map([['t2', 'uuid: no update 0202 of task t2 waits for an acknowledgement']]) });
+  const c = client(master.address, { autoAcknowledge: false });
+  const events = c.events()[Symbol.asyncIterator]();
+  await nextOfType(events, 'subscribed');
+  const outcomes = await Promise.allSettled(
+    ['t1', 't2', 't3'].map((id, i) => c.acknowledge(status_(id, Buffer.alloc(16, i + 1)))),
+  );
+  assert.equal(master.calls.map((call) => call.method), ['acknowledgeMany']);
+  const entries = master.calls[0]!.request.acknowledgements as Array<{ taskId: string }>;
+  assert.equal(entries.map((e) => e.taskId), ['t1', 't2', 't3']);
+  assert.equal(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+  const err = (outcomes[1] as PromiseRejectedResult).reason as SchedulerCallError;
+  assert.instance(err, SchedulerCallError);
+  assert.is(err.code, 'NOT_FOUND');
+  assert.match(err.message, 'acknowledge: uuid: no update 0202 of task t2');
+});
+
+test('autoAcknowledge coalesces a burst of updates into a few calls', async () => {
+  const master = await fake();
+  const c = client(master.address);
+  const events = c.events()[Symbol.asyncIterator]();
+  await nextOfType(events, 'subscribed');
+  for (let i = 0; i < 50; i++) master.send({ update: { status: status_(`t${i}`, Buffer.alloc(16, i + 1)) } });
+  master.send({ heartbeat: {} });
+  // A call's answer follows the events on the same connection: once it is back,
+  // the burst waits in the client's queue, as a burst read in one go would.
+  await c.revive();
+  master.calls.length = 0;
+  for (let i = 0; i < 50; i++) await nextOfType(events, 'update');
+  await nextOfType(events, 'heartbeat');
+  const acknowledged = (): number =>
+    master.calls.reduce((n, call) => n + (call.request.acknowledgements as unknown[]).length, 0);
+  await waitFor('50 acknowledgements', () => acknowledged() === 50);
+  // One call in flight at a time: the rest gather behind it (6 calls in practice).
+  assert.ok(master.calls.length <= 10, `${master.calls.length} calls for 50 acknowledgements`);
+});
+
+test('a master without AcknowledgeMany (UNIMPLEMENTED) gets single Acknowledge calls', async () => {
+  const master = await fake({ noAcknowledgeMany: true });
+  const c = client(master.address, { autoAcknowledge: false });
+  const events = c.events()[Symbol.asyncIterator]();
+  await nextOfType(events, 'subscribed');
+  await Promise.all([c.acknowledge(status_('t1', Buffer.alloc(16, 1))), c.acknowledge(status_('t2', Buffer.alloc(16, 2)))]);
+  await c.acknowledge(status_('t3', Buffer.alloc(16, 3)));
+  assert.equal(master.calls.map((call) => [call.method, call.request.taskId]), [
+    ['acknowledge', 't1'],
+    ['acknowledge', 't2'],
+    ['acknowledge', 't3'],
+  ]);
+});
+
+test('channelOptions: each client has its own connection by default; they can share one; bad options are TypeErrors', async () => {
+  const master = await fake();
+  const peers = async (options: Partial<SchedulerClientOptions>): Promise<Set<string>> => {
+    master.calls.length = 0;
+    const clients = [client(master.address, options), client(master.address, options)];
+    for (const c of clients) {
+      c.subscribe();
+      await c.revive();
+    }
+    return new Set(master.calls.map((call) => call.peer));
+  };
+  assert.is((await peers({})).size, 2);
+  assert.is((await peers({ channelOptions: { 'grpc.use_local_subchannel_pool': 0 } })).size, 1);
+  assert.throws(
+    () => client(master.address, { channelOptions: { 'grpc.keepalive_time_ms': Number.NaN } }),
+    (err: Error) => err instanceof TypeError && err.message.includes("channelOptions['grpc.keepalive_time_ms']"),
+  );
+  assert.throws(
+    () => client(master.address, { channelOptions: 'fast' as never }),
+    (err: Error) => err instanceof TypeError && err.message.includes('channelOptions: must be an object'),
+  );
 });
 
 test('autoAcknowledge false: nothing is acknowledged unless the author calls acknowledge()', async () => {
@@ -165,7 +240,7 @@ test('autoAcknowledge false: nothing is acknowledged unless the author calls ack
   await nextOfType(events, 'heartbeat');
   assert.is(master.calls.length, 0);
   await c.acknowledge(update.status);
-  assert.is(master.calls[0]?.method, 'acknowledge');
+  assert.is(master.calls[0]?.method, 'acknowledgeMany');
   try {
     await c.acknowledge(status_('t2', Buffer.alloc(0)));
     assert.unreachable('an update without uuid cannot be acknowledged');

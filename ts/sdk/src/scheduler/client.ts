@@ -8,7 +8,7 @@
 //        └── backoff ◄────┘ 'disconnected'                      ▼  after each update)
 //   accept/decline/... ── wait for a subscription ──► unary call with CallHeader
 
-import { Metadata, credentials, status, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, status, type ChannelOptions, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import {
   CLIENT_OPTIONS,
   ExecutorInfo,
@@ -21,6 +21,8 @@ import {
   createLogger,
   statusName,
   type AcceptRequest,
+  type AcknowledgeManyRequest,
+  type AcknowledgeManyResponse,
   type AcknowledgeRequest,
   type CallHeader,
   type DeclineRequest,
@@ -44,6 +46,8 @@ import { checkAddresses } from '../address.js';
 import { Backoff, positiveMs, type BackoffOptions } from '../backoff.js';
 import { SchedulerCallError, detailsOf, isRetryable, leaderOf, toSchedulerCallError } from '../errors.js';
 import { EventQueue } from '../event-queue.js';
+import { AcknowledgementBatcher } from './acknowledgements.js';
+import { checkChannelOptions } from './channel-options.js';
 import { fromWireEvent, type SchedulerEvent } from './events.js';
 import { toFrameworkInfo, type FrameworkOptions } from './framework.js';
 import { MasterList } from './masters.js';
@@ -59,6 +63,14 @@ export interface SchedulerClientOptions {
   logger?: Logger;
   /** How long a call may wait for a subscription plus its answer (default 10 s). */
   callTimeoutMs?: number;
+  /**
+   * grpc-js channel options over the SDK's (CLIENT_OPTIONS). By default each
+   * client has its own connection ('grpc.use_local_subchannel_pool': 1): two
+   * frameworks in one process would otherwise share one HTTP/2 socket, and
+   * its single writer becomes their bottleneck. Pass
+   * { 'grpc.use_local_subchannel_pool': 0 } to share.
+   */
+  channelOptions?: ChannelOptions;
 }
 
 /** A TaskInfo with any fields left out (they take their proto defaults). */
@@ -91,12 +103,12 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-type Unary<Req> = (
+type Unary<Req, Res = CallResponse> = (
   client: SchedulerServiceClient,
   request: Req,
   metadata: Metadata,
   options: { deadline: number },
-  callback: (err: ServiceError | null, response: CallResponse) => void,
+  callback: (err: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
 export class SchedulerClient {
@@ -110,6 +122,9 @@ export class SchedulerClient {
   readonly #waiters = new Set<Waiter>();
   /** Automatic acknowledgements on their way, so teardown() lets them land first. */
   readonly #acknowledging = new Set<Promise<void>>();
+  /** Acknowledgements of one event-loop turn, sent as one AcknowledgeMany. */
+  readonly #acknowledgements: AcknowledgementBatcher;
+  readonly #channelOptions: ChannelOptions;
   #framework: FrameworkInfo;
   #started = false;
   #closed = false;
@@ -131,6 +146,23 @@ export class SchedulerClient {
     this.#autoAcknowledge = options.autoAcknowledge ?? true;
     this.#backoff = new Backoff(options.reconnect, 'SchedulerClient options.reconnect');
     this.#callTimeoutMs = positiveMs('SchedulerClient options.callTimeoutMs', options.callTimeoutMs ?? 10_000);
+    this.#channelOptions = {
+      ...CLIENT_OPTIONS,
+      'grpc.use_local_subchannel_pool': 1,
+      ...checkChannelOptions('SchedulerClient options.channelOptions', options.channelOptions),
+    };
+    this.#acknowledgements = new AcknowledgementBatcher(
+      async (acknowledgements) => {
+        const response = await this.#callFor<AcknowledgeManyRequest, AcknowledgeManyResponse>(
+          'acknowledge',
+          (c, r, m, o, cb) => c.acknowledgeMany(r, m, o, cb),
+          (header) => ({ header, acknowledgements }),
+        );
+        return response.errors;
+      },
+      (a) =>
+        this.#call<AcknowledgeRequest>('acknowledge', (c, r, m, o, cb) => c.acknowledge(r, m, o, cb), (header) => ({ header, ...a })),
+    );
     // Logs go to stderr so a framework's own stdout stays its own.
     this.#log =
       options.logger ??
@@ -270,12 +302,8 @@ export class SchedulerClient {
     if (!(taskStatus.uuid instanceof Uint8Array) || taskStatus.uuid.length === 0) {
       throw new TypeError('acknowledge.status.uuid: empty; this update needs no acknowledgement');
     }
-    await this.#call<AcknowledgeRequest>('acknowledge', (c, r, m, o, cb) => c.acknowledge(r, m, o, cb), (header) => ({
-      header,
-      agentId: taskStatus.agentId,
-      taskId: taskStatus.taskId,
-      uuid: Buffer.from(taskStatus.uuid),
-    }));
+    // Coalesced with the other acknowledgements of this event-loop turn.
+    await this.#acknowledgements.add({ agentId: taskStatus.agentId, taskId: taskStatus.taskId, uuid: Buffer.from(taskStatus.uuid) });
   }
 
   /** Asks for the latest state of these tasks, or of all the framework's tasks (none named). */
@@ -346,13 +374,17 @@ export class SchedulerClient {
   }
 
   async #call<Req>(name: string, invoke: Unary<Req>, build: (header: CallHeader) => Req): Promise<void> {
+    await this.#callFor<Req, CallResponse>(name, invoke, build);
+  }
+
+  async #callFor<Req, Res>(name: string, invoke: Unary<Req, Res>, build: (header: CallHeader) => Req): Promise<Res> {
     const deadline = Date.now() + this.#callTimeoutMs;
     const header = await this.#whenSubscribed(name, deadline);
     const address = this.#connection?.address ?? this.#masters.current();
     const client = this.#channel(address);
-    await new Promise<void>((resolve, reject) => {
-      invoke(client, build(header), new Metadata(), { deadline }, (err) => {
-        if (!err) return resolve();
+    return new Promise<Res>((resolve, reject) => {
+      invoke(client, build(header), new Metadata(), { deadline }, (err, response) => {
+        if (!err) return resolve(response);
         const error = toSchedulerCallError(name, err);
         // The stream will fail the same way; remember where the leader is.
         if (error.leader) this.#masters.follow(error.leader);
@@ -401,7 +433,7 @@ export class SchedulerClient {
   #channel(address: string): SchedulerServiceClient {
     let channel = this.#channels.get(address);
     if (!channel) {
-      channel = new SchedulerServiceClient(address, credentials.createInsecure(), CLIENT_OPTIONS);
+      channel = new SchedulerServiceClient(address, credentials.createInsecure(), this.#channelOptions);
       this.#channels.set(address, channel);
     }
     return channel;

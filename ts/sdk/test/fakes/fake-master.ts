@@ -3,7 +3,7 @@
 // Subscribe with SUBSCRIBED, and lets a test push events, end streams, fail
 // subscriptions or calls with any gRPC status (and leader metadata).
 
-import { Metadata, Server, ServerCredentials, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   LEADER_METADATA_KEY,
   SERVER_OPTIONS,
@@ -17,6 +17,8 @@ import {
 export interface RecordedCall {
   method: string;
   request: { header?: CallHeader } & Record<string, unknown>;
+  /** The connection the call came on ("host:port" of the client's socket). */
+  peer: string;
 }
 
 export interface FakeMasterOptions {
@@ -25,6 +27,10 @@ export interface FakeMasterOptions {
   mute?: boolean;
   /** Answer every Subscribe with this status instead of a stream. */
   refuseSubscribe?: { code: number; details: string; leader?: string };
+  /** Answer AcknowledgeMany with UNIMPLEMENTED, as a master that predates it. */
+  noAcknowledgeMany?: boolean;
+  /** Per task id: the error AcknowledgeMany reports for that task's entry. */
+  acknowledgementErrors?: Map<string, string>;
 }
 
 export interface FakeMaster {
@@ -60,8 +66,8 @@ export async function startFakeMaster(options: FakeMasterOptions = {}): Promise<
 
   const unary =
     (method: string) =>
-    (call: { request: { header?: CallHeader } }, callback: (err: Partial<ServiceError> | null, res?: object) => void) => {
-      calls.push({ method, request: call.request as RecordedCall['request'] });
+    (call: { request: { header?: CallHeader }; getPeer(): string }, callback: (err: Partial<ServiceError> | null, res?: object) => void) => {
+      calls.push({ method, request: call.request as RecordedCall['request'], peer: call.getPeer() });
       const failure = failures.get(method);
       if (failure) {
         failures.delete(method);
@@ -103,6 +109,17 @@ export async function startFakeMaster(options: FakeMasterOptions = {}): Promise<
     kill: unary('kill'),
     shutdown: unary('shutdown'),
     acknowledge: unary('acknowledge'),
+    acknowledgeMany(call, callback) {
+      if (fake.options.noAcknowledgeMany) {
+        callback(errorOf(status.UNIMPLEMENTED, 'The server does not implement the method /tessera.v1.SchedulerService/AcknowledgeMany'));
+        return;
+      }
+      unary('acknowledgeMany')(call, (err) => {
+        if (err) return callback(err);
+        const problems = fake.options.acknowledgementErrors ?? new Map<string, string>();
+        callback(null, { errors: call.request.acknowledgements.map((a) => problems.get(a.taskId) ?? '') });
+      });
+    },
     reconcile: unary('reconcile'),
     message: unary('message'),
     updateFramework: unary('updateFramework'),
