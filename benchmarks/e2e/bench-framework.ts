@@ -3,7 +3,7 @@
 // and launches them in one accept per offer; what fits nothing is declined.
 // TaskInfos are built directly (no placement): the load is the master's.
 
-import { CLIENT_OPTIONS, createLogger, Resource, TaskState, taskStateToJSON, type Offer } from '@tessera/common';
+import { createLogger, Resource, TaskState, taskStateToJSON, type Offer } from '@tessera/common';
 
 import { SchedulerClient } from '../../ts/sdk/src/index.js';
 import type { LaunchRecorder } from './launch-recorder.js';
@@ -16,22 +16,13 @@ export interface FrameworkSettings {
   /** Filter of accepts (for what the accept left over) and of declines. */
   acceptRefuseSeconds: number;
   declineRefuseSeconds: number;
-}
-
-/**
- * Gives each SchedulerClient created from now on its own HTTP/2 connection.
- * Real frameworks are separate processes, each with its own connection; in
- * one process grpc-js would otherwise multiplex every framework's stream and
- * calls over one shared socket, and that socket becomes a bottleneck that is
- * neither the master's nor the load generator's CPU. Measured with the default
- * task: one shared connection, 1,113 launches/s with the master at 60 % and the
- * load generator at 76 % of a core (RUNNING reached the frameworks 738 ms p50
- * after the agent sent it); one connection each, 1,690/s with both busy.
- * SchedulerClientOptions has no channel options, so the shared defaults object
- * the SDK reads is extended, in this process only.
- */
-export function ownConnectionPerFramework(): void {
-  (CLIENT_OPTIONS as Record<string, unknown>)['grpc.use_local_subchannel_pool'] = 1;
+  /**
+   * All frameworks on one HTTP/2 connection instead of one each. Real
+   * frameworks are separate processes with a connection each, and so is the
+   * SDK's default; sharing makes the one socket's writer the bottleneck
+   * (1,113 launches/s against 1,690/s before batched acknowledgements).
+   */
+  sharedConnection: boolean;
 }
 
 export class BenchFramework {
@@ -55,6 +46,7 @@ export class BenchFramework {
       framework: { name: `bench-${settings.index}`, user: 'bench' },
       autoAcknowledge: true,
       callTimeoutMs: 60_000,
+      ...(settings.sharedConnection ? { channelOptions: { 'grpc.use_local_subchannel_pool': 0 } } : {}),
       // Errors only: acknowledgements cut short by the end of the run are expected, and
       // failed calls are counted in the report instead.
       logger: createLogger('bench.framework', { level: 'error', destination: process.stderr }),

@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { bytes, count, ms } from '../allocator/report.js';
-import { BenchFramework, ownConnectionPerFramework } from './bench-framework.js';
+import { BenchFramework } from './bench-framework.js';
 import { resources, startCluster } from './cluster.js';
 import { LaunchRecorder } from './launch-recorder.js';
 import type { E2eRow } from './report.js';
@@ -55,12 +55,11 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
   try {
     const registerSeconds = await cluster.addAgents(o.agents, o.registerBatch);
     const recorder = new LaunchRecorder();
-    if (!o.sharedConnection) ownConnectionPerFramework();
     cluster.fleet.onRunTask = (taskId, now) => recorder.runTaskSeen(taskId, now);
     for (let i = 0; i < o.frameworks; i++) {
       frameworks.push(
         new BenchFramework(
-          { index: i, master: cluster.master.grpcAddress, taskResources, acceptRefuseSeconds: 0, declineRefuseSeconds: o.declineRefuseSeconds },
+          { index: i, master: cluster.master.grpcAddress, taskResources, acceptRefuseSeconds: 0, declineRefuseSeconds: o.declineRefuseSeconds, sharedConnection: o.sharedConnection },
           recorder,
         ),
       );
