@@ -1,13 +1,15 @@
 // Sandbox garbage collection (Mesos' gc_delay and disk_watch): the sandbox of
 // an executor that has ended is deleted `delayMs` after it ended. A restarted
 // agent finds the sandboxes an earlier run left (it re-attaches no container,
-// so all of them are finished) and schedules each by its mtime. When the disk
-// fills up the delay shrinks, as in Mesos:
+// so all of them are finished) and schedules each by its mtime. As the disk
+// fills up the delay shrinks, as Mesos' disk_watch does:
 //
 //   allowed age = delay × max(0, 1 − headroom − disk usage)
 //
 // so at 50 % usage with 10 % headroom a week-long delay becomes 2.8 days, and
-// at 90 % or more everything scheduled goes at the next disk check.
+// at 90 % or more everything scheduled goes at the next disk check. (As in
+// Mesos, the delay is only reached on an empty disk with no headroom; usage is
+// the filesystem's as `df` counts it for unprivileged users.)
 
 import { readdir, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
