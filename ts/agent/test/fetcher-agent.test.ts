@@ -2,18 +2,18 @@
 // server, real tar/unzip, real processes): what a task's URIs put into its
 // sandbox before it starts, and how a failed fetch is reported.
 
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { TaskState, TaskStatus_Reason, Uri, silentLogger } from '@tessera/common';
+import { CommandInfo, ExecutorInfo, ExecutorInfo_Type, TaskInfo, TaskState, TaskStatus_Reason, Uri, silentLogger } from '@tessera/common';
 
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
-import { FileServer, buildArchives, runTask } from './fetcher-helpers.js';
-import { shellTask, tempDir } from './helpers.js';
+import { FileServer, buildArchives, removeScratchDirs, runTask, sandboxOf, scratchDir } from './fetcher-helpers.js';
+import { FRAMEWORK, isTerminalState, shellTask } from './helpers.js';
 
 let master: FakeMaster;
 let agent: AgentHandle;
@@ -29,7 +29,7 @@ const withUris = (taskId: string, script: string, uris: Uri[]) => {
 const stdout = (sandbox: string) => readFileSync(path.join(sandbox, 'stdout'), 'utf8');
 
 test.before(async () => {
-  files = tempDir('tessera-fetcher-files-');
+  files = scratchDir('tessera-fetcher-files-');
   const archives = buildArchives(files);
   server = await new FileServer().start();
   server.routes.set('/hello.txt', { body: 'hello from the server\n' });
@@ -40,7 +40,7 @@ test.before(async () => {
   server.routes.set('/broken.tar.gz', { body: 'this is not gzip' });
   server.routes.set('/moved', { status: 302, headers: { location: '/hello.txt' } });
   master = await new FakeMaster().start();
-  agent = await startAgent({ master: master.address, workDir: tempDir(), port: 0, logger: silentLogger(), containerizers: ['posix'] });
+  agent = await startAgent({ master: master.address, workDir: scratchDir(), port: 0, logger: silentLogger(), containerizers: ['posix'] });
   await agent.registered;
 });
 
@@ -48,6 +48,7 @@ test.after(async () => {
   await agent?.stop();
   await master?.stop();
   await server?.stop();
+  removeScratchDirs();
 });
 
 test('a tarball is fetched, extracted, and the program inside runs', async () => {
@@ -156,6 +157,41 @@ test('cache: tasks fetching the same URI at once share one download', async () =
   release();
   for (const run of await Promise.all(runs)) assert.is(stdout(run.sandbox), 'slow bytes\n');
   assert.is(server.hits.get('/slow.txt'), 1);
+});
+
+function customExecutorTask(taskId: string, executorId: string, script: string, uris: Uri[]): TaskInfo {
+  return TaskInfo.create({
+    taskId,
+    name: taskId,
+    executor: ExecutorInfo.create({
+      type: ExecutorInfo_Type.CUSTOM,
+      executorId,
+      frameworkId: FRAMEWORK.id,
+      command: CommandInfo.create({ shell: true, value: script, uris }),
+    }),
+  });
+}
+
+test("a custom executor's URIs are fetched into its sandbox before it starts", async () => {
+  // The fetched "executor" only proves it ran (it never subscribes, so its task ends EXECUTOR_TERMINATED).
+  server.routes.set('/executor.sh', { body: '#!/bin/sh\necho "executor ran" > marker\n' });
+  const task = customExecutorTask('custom-1', 'fetched-ex', './executor.sh', [uri(server.url('/executor.sh'), { executable: true })]);
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const last = (await master.runToEnd('custom-1', (u) => isTerminalState(u.status?.state))).at(-1)!.status!;
+  assert.is(last.reason, TaskStatus_Reason.EXECUTOR_TERMINATED, last.message);
+  assert.is(readFileSync(path.join(sandboxOf(agent, 'fetched-ex'), 'marker'), 'utf8'), 'executor ran\n');
+});
+
+test("a custom executor whose URI cannot be fetched: its tasks fail with FETCH_FAILED, the executor never starts", async () => {
+  const missing = server.url('/no-executor.sh');
+  const task = customExecutorTask('custom-2', 'unfetched-ex', 'touch started', [uri(missing)]);
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const last = (await master.runToEnd('custom-2', (u) => isTerminalState(u.status?.state))).at(-1)!.status!;
+  assert.is(last.state, TaskState.FAILED);
+  assert.is(last.reason, TaskStatus_Reason.FETCH_FAILED);
+  assert.match(last.message, /HTTP 404/);
+  assert.ok(last.message.includes(missing));
+  assert.ok(!existsSync(path.join(sandboxOf(agent, 'unfetched-ex'), 'started')));
 });
 
 test.run();

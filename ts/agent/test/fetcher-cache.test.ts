@@ -14,8 +14,8 @@ import { Uri, silentLogger } from '@tessera/common';
 import { FetcherCache } from '../src/fetcher/cache.js';
 import { FetchError } from '../src/fetcher/errors.js';
 import { Fetcher } from '../src/fetcher/fetcher.js';
-import { FileServer } from './fetcher-helpers.js';
-import { tempDir, waitFor } from './helpers.js';
+import { FileServer, removeScratchDirs, scratchDir } from './fetcher-helpers.js';
+import { waitFor } from './helpers.js';
 
 let server: FileServer; // for the Fetcher tests below
 test.before(async () => {
@@ -23,6 +23,7 @@ test.before(async () => {
 });
 test.after(async () => {
   await server.stop();
+  removeScratchDirs();
 });
 
 /** A stand-in download: writes `bytes` bytes when `go` settles, counting its calls. */
@@ -38,7 +39,7 @@ function filler(bytes: number, go: Promise<unknown> = Promise.resolve()) {
 }
 
 async function cache(maxBytes: number): Promise<FetcherCache> {
-  const c = new FetcherCache(path.join(tempDir(), 'cache'), maxBytes, silentLogger());
+  const c = new FetcherCache(path.join(scratchDir(), 'cache'), maxBytes, silentLogger());
   await c.start();
   return c;
 }
@@ -111,7 +112,7 @@ test('a leased entry is not evicted under its reader; one larger than the bound 
 // ---- the Fetcher with a real server ----
 
 async function fetcher(cacheBytes: number, limits = { stallTimeoutMs: 5_000, maxBytes: 1024 * 1024 }) {
-  const f = new Fetcher({ workDir: tempDir(), cacheBytes, limits, logger: silentLogger() });
+  const f = new Fetcher({ workDir: scratchDir(), cacheBytes, limits, logger: silentLogger() });
   await f.start();
   return f;
 }
@@ -121,11 +122,11 @@ test('through the Fetcher: an evicted URI is downloaded again, a cached one is n
   server.routes.set('/two.bin', { body: Buffer.alloc(600, 2) });
   const f = await fetcher(1000); // room for one of them
   const cached = (name: string) => Uri.create({ value: server.url(`/${name}`), cache: true });
-  await f.fetch([cached('one.bin')], tempDir());
-  await f.fetch([cached('one.bin')], tempDir());
+  await f.fetch([cached('one.bin')], scratchDir());
+  await f.fetch([cached('one.bin')], scratchDir());
   assert.is(server.hits.get('/one.bin'), 1, 'the second fetch hit the cache');
-  await f.fetch([cached('two.bin')], tempDir()); // 1200 > 1000: one.bin is evicted
-  const sandbox = tempDir();
+  await f.fetch([cached('two.bin')], scratchDir()); // 1200 > 1000: one.bin is evicted
+  const sandbox = scratchDir();
   await f.fetch([cached('one.bin')], sandbox);
   assert.is(server.hits.get('/one.bin'), 2, 'one.bin was evicted, so it is downloaded again');
   assert.equal(readFileSync(path.join(sandbox, 'one.bin')), Buffer.alloc(600, 1));
@@ -135,7 +136,7 @@ test('through the Fetcher: an evicted URI is downloaded again, a cached one is n
 test('a download larger than the bound fails, naming the bound; nothing is left behind', async () => {
   server.routes.set('/big.bin', { body: Buffer.alloc(4096) });
   const f = await fetcher(0, { stallTimeoutMs: 5_000, maxBytes: 1000 });
-  const sandbox = tempDir();
+  const sandbox = scratchDir();
   const err = await f.fetch([Uri.create({ value: server.url('/big.bin') })], sandbox).catch((e: unknown) => e);
   assert.instance(err, FetchError);
   assert.match((err as Error).message, /larger than the fetcher's bound \(4096 > 1000 bytes\)/);
@@ -146,15 +147,15 @@ test('a stalled download is aborted after the stall timeout', async () => {
   server.routes.set('/stall.bin', { hold: new Promise(() => undefined) }); // never answers
   const f = await fetcher(0, { stallTimeoutMs: 200, maxBytes: 1000 });
   const started = Date.now();
-  const err = await f.fetch([Uri.create({ value: server.url('/stall.bin') })], tempDir()).catch((e: unknown) => e);
+  const err = await f.fetch([Uri.create({ value: server.url('/stall.bin') })], scratchDir()).catch((e: unknown) => e);
   assert.instance(err, FetchError);
   assert.match((err as Error).message, /no data for 200 ms/);
   assert.ok(Date.now() - started < 5_000);
 });
 
 test('a symlink an earlier archive left under the output name is replaced, not written through', async () => {
-  const sandbox = tempDir();
-  const outside = path.join(tempDir(), 'victim');
+  const sandbox = scratchDir();
+  const outside = path.join(scratchDir(), 'victim');
   await writeFile(outside, 'untouched');
   symlinkSync(outside, path.join(sandbox, 'data.txt'));
   server.routes.set('/data.txt', { body: 'fetched' });

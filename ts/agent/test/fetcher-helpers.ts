@@ -3,7 +3,7 @@
 // running one task through an agent to its end.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,7 +12,20 @@ import { TaskState, type AgentMessage_StatusUpdate, type TaskInfo } from '@tesse
 
 import type { AgentHandle } from '../src/index.js';
 import type { FakeMaster } from './fake-master.js';
-import { FRAMEWORK, isTerminalState } from './helpers.js';
+import { FRAMEWORK, isTerminalState, tempDir } from './helpers.js';
+
+const scratch: string[] = [];
+
+/** A temporary directory removed by removeScratchDirs (call it from test.after). */
+export function scratchDir(prefix?: string): string {
+  const dir = tempDir(prefix);
+  scratch.push(dir);
+  return dir;
+}
+
+export function removeScratchDirs(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface Route {
   status?: number;

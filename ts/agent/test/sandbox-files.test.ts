@@ -9,8 +9,8 @@ import * as assert from 'uvu/assert';
 
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
-import { runTask } from './fetcher-helpers.js';
-import { FRAMEWORK, getJson, isTerminalState, shellTask, tempDir } from './helpers.js';
+import { removeScratchDirs, runTask, scratchDir } from './fetcher-helpers.js';
+import { FRAMEWORK, getJson, isTerminalState, shellTask } from './helpers.js';
 
 let master: FakeMaster;
 let agent: AgentHandle;
@@ -21,7 +21,7 @@ const q = (p: string) => `${base}&path=${encodeURIComponent(p)}`;
 
 test.before(async () => {
   master = await new FakeMaster().start();
-  agent = await startAgent({ master: master.address, workDir: tempDir(), port: 0, logger: silentLogger(), containerizers: ['posix'] });
+  agent = await startAgent({ master: master.address, workDir: scratchDir(), port: 0, logger: silentLogger(), containerizers: ['posix'] });
   await agent.registered;
   const script = [
     'mkdir -p sub/deeper && echo inside > sub/file && echo deep > sub/deeper/leaf',
@@ -40,6 +40,7 @@ test.before(async () => {
 test.after(async () => {
   await agent?.stop();
   await master?.stop();
+  removeScratchDirs();
 });
 
 test('browse lists a directory: path, size, mode, mtime, isDir; symlinks as links', async () => {

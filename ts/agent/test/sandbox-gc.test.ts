@@ -14,13 +14,14 @@ import { TaskState, silentLogger } from '@tessera/common';
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { SandboxGc, diskUsage, findSandboxes } from '../src/sandbox/gc.js';
 import { FakeMaster } from './fake-master.js';
-import { runTask } from './fetcher-helpers.js';
-import { FRAMEWORK, getJson, shellTask, tempDir, waitFor } from './helpers.js';
+import { removeScratchDirs, runTask, scratchDir } from './fetcher-helpers.js';
+import { FRAMEWORK, getJson, shellTask, waitFor } from './helpers.js';
 
 const stopAfter: Array<() => Promise<void>> = [];
 test.after.each(async () => {
   for (const stop of stopAfter.splice(0)) await stop();
 });
+test.after(() => removeScratchDirs());
 
 function sandboxIn(workDir: string, executor: string): string {
   const dir = path.join(workDir, 'agents', 'a1', 'frameworks', 'fw-1', 'executors', executor, 'runs', 'c1');
@@ -36,7 +37,7 @@ async function goneAt(dir: string, timeoutMs = 10_000): Promise<number> {
 }
 
 test('a scheduled sandbox is deleted after the delay, not before, and reported', async () => {
-  const workDir = tempDir();
+  const workDir = scratchDir();
   const removed: string[] = [];
   // An empty disk and no headroom: the whole delay counts.
   const gc = new SandboxGc({ workDir, delayMs: 400, diskHeadroom: 0, logger: silentLogger(), onRemoved: (d) => removed.push(d), diskUsage: async () => 0 });
@@ -55,7 +56,7 @@ test('a scheduled sandbox is deleted after the delay, not before, and reported',
 });
 
 test('a full disk shortens the delay: allowed age = delay × max(0, 1 − headroom − usage)', async () => {
-  const workDir = tempDir();
+  const workDir = scratchDir();
   let usage = 0.5;
   const hour = 3_600_000;
   const gc = new SandboxGc({ workDir, delayMs: hour, diskHeadroom: 0.1, logger: silentLogger(), diskUsage: async () => usage });
@@ -76,12 +77,12 @@ test('a full disk shortens the delay: allowed age = delay × max(0, 1 − headro
 });
 
 test('the scan finds every run directory under agents/*/frameworks/*/executors/*/runs/*', async () => {
-  const workDir = tempDir();
+  const workDir = scratchDir();
   const a = sandboxIn(workDir, 'ex-a');
   const b = sandboxIn(workDir, 'ex-b');
   writeFileSync(path.join(workDir, 'agents', 'a1', 'frameworks', 'fw-1', 'stray-file'), '');
   assert.equal((await findSandboxes(workDir)).sort(), [a, b].sort());
-  assert.equal(await findSandboxes(tempDir()), [], 'an empty work dir has none');
+  assert.equal(await findSandboxes(scratchDir()), [], 'an empty work dir has none');
 });
 
 // ---- through the agent ----
@@ -103,7 +104,7 @@ async function agentOn(master: FakeMaster, workDir: string, sandboxGcDelaySecond
 test('a finished task: its sandbox goes after sandboxGcDelaySeconds, then it leaves /state and /files', async () => {
   const master = await new FakeMaster().start();
   stopAfter.push(() => master.stop());
-  const workDir = tempDir();
+  const workDir = scratchDir();
   const agent = await agentOn(master, workDir, 2);
   stopAfter.push(() => agent.stop());
   // The delay shrinks by this disk's usage (headroom 0): 2 s × (1 − usage).
@@ -126,9 +127,10 @@ test('a finished task: its sandbox goes after sandboxGcDelaySeconds, then it lea
 test('after a restart, sandboxes of the earlier run are scheduled by their mtime', async () => {
   const master = await new FakeMaster().start();
   stopAfter.push(() => master.stop());
-  const workDir = tempDir();
+  const workDir = scratchDir();
   const hour = 3600;
   const first = await agentOn(master, workDir, hour);
+  stopAfter.push(() => first.stop()); // stop() is idempotent: also covers a failure before the restart
   const old = await runTask(master, first, shellTask('old-task', 'echo old'));
   const recent = await runTask(master, first, shellTask('recent-task', 'echo recent'));
   await first.stop();
