@@ -3,7 +3,7 @@
 // that keeps failing kills the task, and the grace period forgives early
 // failures.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +16,7 @@ import {
   distinctUpdates,
   healthUpdates,
   healthyTask,
+  processesWith,
   startRig,
   waitForEnd,
   waitForUpdateWhere,
@@ -67,7 +68,8 @@ test('the check runs in the sandbox with the task environment and its own variab
 
 test('a check that starts failing: healthy=false, then after 3 failures the task is killed and ends KILLED, unhealthy', async () => {
   const { master } = rig;
-  const check = commandCheck('test -f alive', { consecutiveFailures: 3 });
+  // The grace period covers the moments before the task has made its file (a success ends it).
+  const check = commandCheck('test -f alive', { consecutiveFailures: 3, gracePeriodSeconds: 10 });
   master.send({ runTask: { frameworkInfo: FRAMEWORK, task: healthyTask('fail-1', 'touch alive; exec sleep 30', check) } });
   await waitForUpdateWhere(master, 'fail-1', 'healthy=true', (u) => u.status!.healthy === true);
   const pid = Number(/pid (\d+)/.exec(distinctUpdates(master, 'fail-1')[1]!.status!.message)![1]);
@@ -90,16 +92,27 @@ test('a check that starts failing: healthy=false, then after 3 failures the task
 
 test('a check that hangs past its timeout counts as a failure (and leaves nothing running)', async () => {
   const { master } = rig;
-  const check = commandCheck('echo $$ >> check-pids; exec sleep 30', { timeoutSeconds: 0.2, consecutiveFailures: 2 });
+  // Each probe is a `sleep 30.101`; the test finds them by that argument on the host.
+  const check = commandCheck('exec sleep 30.101', { timeoutSeconds: 0.2, consecutiveFailures: 2 });
   master.send({ runTask: { frameworkInfo: FRAMEWORK, task: healthyTask('hang-1', 'exec sleep 30', check) } });
   const unhealthy = await waitForUpdateWhere(master, 'hang-1', 'healthy=false', (u) => u.status!.healthy === false);
   assert.match(unhealthy.status!.message, /timed out after 0.2 s/);
   const end = await waitForEnd(master, 'hang-1');
   assert.is(end.status!.state, TaskState.KILLED);
   assert.is(end.status!.healthy, false);
-  const checkPids = readFileSync(path.join(sandboxOf('hang-1'), 'check-pids'), 'utf8').trim().split('\n').map(Number);
-  assert.ok(checkPids.length >= 2);
-  for (const pid of checkPids) assert.not.ok(isRunning(pid), `the timed-out check ${pid} was killed`);
+  await waitFor('no probe left running', () => processesWith('30.101').length === 0, 2_000);
+});
+
+test('a framework kill during a hanging probe: the probe is killed with the task', async () => {
+  const { master } = rig;
+  const check = commandCheck('exec sleep 30.202', { timeoutSeconds: 60 });
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task: healthyTask('abort-1', 'exec sleep 30', check) } });
+  const [probePid] = await waitFor('the probe to start', () => processesWith('30.202').length > 0 && processesWith('30.202'));
+  master.send({ killTask: { frameworkId: FRAMEWORK.id, taskId: 'abort-1' } });
+  const end = await waitForEnd(master, 'abort-1');
+  assert.is(end.status!.state, TaskState.KILLED);
+  await waitFor('the probe to be killed', () => !isRunning(probePid!), 2_000);
+  assert.equal(healthUpdates(master, 'abort-1'), [], 'no result was ever reported');
 });
 
 test('failures within the grace period are ignored; the first success ends it', async () => {

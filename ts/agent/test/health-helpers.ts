@@ -2,13 +2,14 @@
 // test double) that acknowledges every update as it arrives, so health updates
 // flow as they would with a live framework, and tasks carrying a HealthCheck.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 import { CommandInfo, HealthCheck, HealthCheck_Type, silentLogger, type AgentMessage_StatusUpdate, type TaskInfo } from '@tessera/common';
 
-import { startAgent, type AgentHandle } from '../src/index.js';
+import { startAgent, type AgentHandle, type AgentOptions } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
-import { isTerminalState, shellTask, tempDir, waitFor } from './helpers.js';
+import { isRunning, isTerminalState, shellTask, tempDir, waitFor } from './helpers.js';
 
 export interface HealthRig {
   master: FakeMaster;
@@ -16,7 +17,7 @@ export interface HealthRig {
   stop(): Promise<void>;
 }
 
-export async function startRig(): Promise<HealthRig> {
+export async function startRig(options: Partial<AgentOptions> = {}): Promise<HealthRig> {
   const master = await new FakeMaster().start();
   const agent = await startAgent({
     master: master.address,
@@ -26,6 +27,7 @@ export async function startRig(): Promise<HealthRig> {
     statusUpdateRetry: { initialMs: 300, maxMs: 1_000 },
     reconnectBackoff: { initialMs: 50, maxMs: 500 },
     defaultKillGraceSeconds: 1,
+    ...options,
   });
   await agent.registered;
   const acked = new Set<string>();
@@ -101,4 +103,28 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * Host pids of processes whose argv holds `marker` (checks run in a
+ * container's PID namespace cannot tell the test their host pid).
+ */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(marker) && isRunning(Number(entry))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** A shell command running a tiny HTTP server on 127.0.0.1:port: /ok answers 200, anything else 500. */
+export function httpServer(port: number): string {
+  const program = `require('http').createServer((q, s) => { s.statusCode = q.url === '/ok' ? 200 : 500; s.end('x'); }).listen(${port}, '127.0.0.1')`;
+  return `exec '${process.execPath}' -e "${program}"`;
 }

@@ -22,6 +22,8 @@ export interface HealthListener {
 export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Aborts a probe under way when the checker stops. */
+  private readonly aborter = new AbortController();
   private readonly startedAt: number;
   private healthy: boolean | undefined;
   private passedOnce = false;
@@ -29,7 +31,7 @@ export class HealthChecker {
 
   constructor(
     private readonly plan: HealthCheckPlan,
-    private readonly probe: (timeoutMs: number) => Promise<ProbeResult>,
+    private readonly probe: (timeoutMs: number, signal: AbortSignal) => Promise<ProbeResult>,
     private readonly listener: HealthListener,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -42,10 +44,12 @@ export class HealthChecker {
     return this;
   }
 
-  /** No more probes or callbacks (a probe under way finishes unheard). */
+  /** No more probes or callbacks; a probe under way is aborted (its processes killed) and unheard. */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    this.aborter.abort();
   }
 
   private schedule(ms: number): void {
@@ -56,7 +60,7 @@ export class HealthChecker {
   private async check(): Promise<void> {
     let result: ProbeResult;
     try {
-      result = await this.probe(this.plan.timeoutMs);
+      result = await this.probe(this.plan.timeoutMs, this.aborter.signal);
     } catch (err) {
       result = { healthy: false, detail: `probe failed: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -5,7 +5,7 @@
 // containerizer, host networking) there is nothing to enter and the check
 // runs as a plain child of the agent.
 
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 
 /** Namespace kinds a check enters, with util-linux nsenter's flag for each. */
 const KINDS = [
@@ -33,13 +33,36 @@ export async function foreignNamespaceFlags(pid: number, kinds: readonly Namespa
   return flags;
 }
 
-/** argv prefix running a program in `pid`'s namespaces given by `flags` (its working directory too, when it has its own mounts). */
-export function nsenterPrefix(pid: number, flags: readonly string[]): string[] {
+/**
+ * argv prefix running a program in `pid`'s namespaces given by `flags` (its
+ * working directory too, when it has its own mounts), as `user` when given:
+ * nsenter needs root to enter, so it switches user itself, inside.
+ */
+export function nsenterPrefix(pid: number, flags: readonly string[], user?: { uid: number; gid: number }): string[] {
   if (flags.length === 0) return [];
   // --wd with no directory: the target's working directory, which is the
   // sandbox as the task sees it (it may be mounted elsewhere inside).
   const wd = flags.includes('--mount') ? ['--wd'] : [];
-  return ['nsenter', `--target=${pid}`, ...flags, ...wd, '--'];
+  const as = user ? [`--setgid=${user.gid}`, `--setuid=${user.uid}`] : [];
+  return ['nsenter', `--target=${pid}`, ...flags, ...wd, ...as, '--'];
+}
+
+/**
+ * The process whose namespaces are the container's. Usually the container's
+ * leader (Container.pid); but a leader that made a new PID namespace only for
+ * its children (util-linux `unshare --fork --pid`, as the native containerizer
+ * starts containers) is outside it, and its child, the container's init, is
+ * the one to enter.
+ */
+export async function containerProcess(leader: number): Promise<number> {
+  const [own, forChildren] = await Promise.all([link(`/proc/${leader}/ns/pid`), link(`/proc/${leader}/ns/pid_for_children`)]);
+  if (own === undefined || forChildren === undefined || own === forChildren) return leader;
+  try {
+    const children = (await readFile(`/proc/${leader}/task/${leader}/children`, 'utf8')).trim().split(/\s+/).map(Number);
+    return children.find((pid) => Number.isInteger(pid) && pid > 0) ?? leader;
+  } catch {
+    return leader;
+  }
 }
 
 async function link(file: string): Promise<string | undefined> {

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 
 import type { Probe } from './definition.js';
-import { foreignNamespaceFlags, nsenterPrefix } from './namespaces.js';
+import { containerProcess, foreignNamespaceFlags, nsenterPrefix } from './namespaces.js';
 import { runProgram, type ProgramResult } from './run-program.js';
 
 export interface ProbeResult {
@@ -16,7 +16,7 @@ export interface ProbeResult {
 }
 
 export interface ProbeTarget {
-  /** A process inside the task's container (its namespaces are entered). */
+  /** The container's leader (Container.pid): its namespaces, or its init's (containerProcess), are entered. */
   pid: number;
   sandbox: string;
   /** The task's user, when it is not the agent's. */
@@ -24,29 +24,33 @@ export interface ProbeTarget {
   gid?: number;
 }
 
-export async function runProbe(probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+/** Probes once; `signal` aborts it (the checker stopped), killing what it started. */
+export async function runProbe(probe: Probe, target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const pid = await containerProcess(target.pid);
   switch (probe.type) {
     case 'command':
-      return commandProbe(probe, target, timeoutMs);
+      return commandProbe(probe, { ...target, pid }, timeoutMs, signal);
     case 'http':
     case 'tcp': {
-      const flags = await foreignNamespaceFlags(target.pid, ['net']);
-      if (flags.length > 0) return networkProbeInNamespace(probe, target.pid, flags, timeoutMs);
-      return probe.type === 'http' ? httpProbe(probe.port, probe.path, timeoutMs) : tcpProbe(probe.port, timeoutMs);
+      const flags = await foreignNamespaceFlags(pid, ['net']);
+      if (flags.length > 0) return networkProbeInNamespace(probe, pid, flags, timeoutMs, signal);
+      return probe.type === 'http' ? httpProbe(probe.port, probe.path, timeoutMs, signal) : tcpProbe(probe.port, timeoutMs, signal);
     }
   }
 }
 
-async function commandProbe(probe: Extract<Probe, { type: 'command' }>, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+async function commandProbe(
+  probe: Extract<Probe, { type: 'command' }>,
+  target: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<ProbeResult> {
   const argv = probe.shell ? ['sh', '-c', probe.value] : [probe.value, ...probe.arguments.slice(1)];
-  const prefix = nsenterPrefix(target.pid, await foreignNamespaceFlags(target.pid));
-  const result = await runProgram([...prefix, ...argv], {
-    cwd: target.sandbox,
-    env: probe.env,
-    timeoutMs,
-    uid: target.uid,
-    gid: target.gid,
-  });
+  const user = target.uid !== undefined && target.gid !== undefined ? { uid: target.uid, gid: target.gid } : undefined;
+  const prefix = nsenterPrefix(target.pid, await foreignNamespaceFlags(target.pid), user);
+  // Entering namespaces takes root: nsenter switches user inside; otherwise the spawn does.
+  const run = { cwd: target.sandbox, env: probe.env, timeoutMs, signal };
+  const result = await runProgram([...prefix, ...argv], prefix.length > 0 ? run : { ...run, uid: target.uid, gid: target.gid });
   return programVerdict('command', result, timeoutMs);
 }
 
@@ -58,10 +62,11 @@ function programVerdict(what: string, result: ProgramResult, timeoutMs: number):
   return { healthy: false, detail: `${what} ${how}${result.output ? `: ${result.output}` : ''}` };
 }
 
-async function httpProbe(port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+async function httpProbe(port: number, path: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<ProbeResult> {
   const url = `http://127.0.0.1:${port}${path}`;
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
     await response.body?.cancel();
     const healthy = response.status >= 200 && response.status < 400;
     return { healthy, detail: `GET ${url}: HTTP ${response.status}` };
@@ -70,15 +75,18 @@ async function httpProbe(port: number, path: string, timeoutMs: number): Promise
   }
 }
 
-function tcpProbe(port: number, timeoutMs: number): Promise<ProbeResult> {
+function tcpProbe(port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<ProbeResult> {
   const where = `TCP 127.0.0.1:${port}`;
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     const done = (result: ProbeResult) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
       socket.destroy();
       resolve(result);
     };
+    const aborted = () => done({ healthy: false, detail: `${where}: probe stopped` });
+    signal?.addEventListener('abort', aborted, { once: true });
     const timer = setTimeout(() => done({ healthy: false, detail: `${where}: no connection within ${timeoutMs / 1000} s` }), timeoutMs);
     socket.once('connect', () => done({ healthy: true, detail: `${where}: connected` }));
     socket.once('error', (err) => done({ healthy: false, detail: `${where}: ${err.message}` }));
@@ -101,6 +109,7 @@ async function networkProbeInNamespace(
   pid: number,
   flags: string[],
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<ProbeResult> {
   const script = probe.type === 'http' ? HTTP_SCRIPT : TCP_SCRIPT;
   const args = probe.type === 'http' ? [String(probe.port), probe.path] : [String(probe.port)];
@@ -108,6 +117,7 @@ async function networkProbeInNamespace(
     cwd: '/',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     timeoutMs,
+    signal,
   });
   if (result.timedOut) return { healthy: false, detail: `${probe.type.toUpperCase()} probe timed out after ${timeoutMs / 1000} s` };
   return { healthy: result.code === 0, detail: result.output || programVerdict('probe', result, timeoutMs).detail };

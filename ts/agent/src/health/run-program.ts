@@ -13,6 +13,8 @@ export interface ProgramRun {
   timeoutMs: number;
   uid?: number;
   gid?: number;
+  /** Aborted (the checker stopped): the program is killed at once. */
+  signal?: AbortSignal;
 }
 
 export interface ProgramResult {
@@ -53,12 +55,15 @@ export function runProgram(argv: readonly string[], run: ProgramRun): Promise<Pr
       timedOut = true;
       killGroup();
     }, run.timeoutMs);
+    run.signal?.addEventListener('abort', killGroup, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
+      run.signal?.removeEventListener('abort', killGroup);
       resolve({ code: null, signal: null, timedOut: false, error: err.message, output: '' });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      run.signal?.removeEventListener('abort', killGroup);
       killGroup(); // whatever the check left running in its group
       resolve({ code, signal, timedOut, output: output.toString('utf8').trim() });
     });

@@ -24,7 +24,7 @@ export function startTaskHealth(agent: Agent, task: TaskRecord, container: Conta
   const plan = healthCheckPlan(check, env);
   const logger = agent.logger.child({ frameworkId: task.frameworkId, taskId: task.info.taskId, healthCheck: plan.probe.type });
   const target: ProbeTarget = { pid: container.pid, sandbox: task.sandbox, ...identity(agent, task) };
-  const checker = new HealthChecker(plan, (timeoutMs) => runProbe(plan.probe, target, timeoutMs), {
+  const checker = new HealthChecker(plan, (timeoutMs, signal) => runProbe(plan.probe, target, timeoutMs, signal), {
     healthChanged(healthy, detail) {
       // A kill under way ends the task soon; its last word is the terminal update.
       if (task.killing) return;
