@@ -3,7 +3,8 @@
 // functions handed to FetcherCache in the first tests are stand-ins for a
 // download, so the test controls when each finishes.
 
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -163,6 +164,41 @@ test('a symlink an earlier archive left under the output name is replaced, not w
   await f.fetch([Uri.create({ value: server.url('/data.txt') })], sandbox);
   assert.is(readFileSync(outside, 'utf8'), 'untouched');
   assert.is(readFileSync(path.join(sandbox, 'data.txt'), 'utf8'), 'fetched');
+});
+
+test("one archive's symlink cannot carry a later archive's files out of the sandbox", async () => {
+  // one.tar: evil -> <outside dir>; two.tar: evil/file. Unpacked in place, the second would write <outside>/file.
+  const work = scratchDir();
+  const outside = scratchDir();
+  mkdirSync(path.join(work, 'a'));
+  symlinkSync(outside, path.join(work, 'a', 'evil'));
+  execFileSync('tar', ['-cf', path.join(work, 'one.tar'), '-C', path.join(work, 'a'), 'evil']);
+  mkdirSync(path.join(work, 'b', 'evil'), { recursive: true });
+  await writeFile(path.join(work, 'b', 'evil', 'file'), 'payload');
+  execFileSync('tar', ['-cf', path.join(work, 'two.tar'), '-C', path.join(work, 'b'), 'evil/file']);
+  server.routes.set('/one.tar', { body: readFileSync(path.join(work, 'one.tar')) });
+  server.routes.set('/two.tar', { body: readFileSync(path.join(work, 'two.tar')) });
+  const sandbox = scratchDir();
+  const f = await fetcher(0);
+  await f.fetch(['/one.tar', '/two.tar'].map((p) => Uri.create({ value: server.url(p), extract: true })), sandbox);
+  assert.equal(readdirSync(outside), [], 'nothing was written outside');
+  assert.ok(lstatSync(path.join(sandbox, 'evil')).isDirectory(), 'the symlink was replaced by the directory');
+  assert.is(readFileSync(path.join(sandbox, 'evil', 'file'), 'utf8'), 'payload');
+  assert.ok(!readdirSync(sandbox).some((name) => name.startsWith('.extracting-')), 'no staging directory is left');
+});
+
+test('extracting into a sandbox merges directories with what is there', async () => {
+  const work = scratchDir();
+  mkdirSync(path.join(work, 'x', 'shared'), { recursive: true });
+  await writeFile(path.join(work, 'x', 'shared', 'from-archive'), 'a');
+  execFileSync('tar', ['-czf', path.join(work, 'x.tgz'), '-C', path.join(work, 'x'), 'shared']);
+  server.routes.set('/x.tgz', { body: readFileSync(path.join(work, 'x.tgz')) });
+  const sandbox = scratchDir();
+  mkdirSync(path.join(sandbox, 'shared'));
+  await writeFile(path.join(sandbox, 'shared', 'already-here'), 'b');
+  await (await fetcher(0)).fetch([Uri.create({ value: server.url('/x.tgz'), extract: true })], sandbox);
+  assert.equal(readdirSync(path.join(sandbox, 'shared')).sort(), ['already-here', 'from-archive']);
+  assert.ok(existsSync(path.join(sandbox, 'x.tgz')), 'the archive itself stays');
 });
 
 test.run();
