@@ -27,11 +27,13 @@ import {
   type TaskInfo,
 } from '@tessera/common';
 
-import type { Containerizer } from './containerizer/containerizer.js';
+import type { Container, Containerizer } from './containerizer/containerizer.js';
 import { deliverLaunch, killCustomTask, shutdownCustomExecutor, startCustomExecutor } from './executors/custom.js';
 import { runTaskProcess } from './executors/task-process.js';
 import type { Fetcher } from './fetcher/fetcher.js';
 import { sandboxDir } from './paths.js';
+import type { LaunchCheckpoint } from './recovery/launch-checkpoint.js';
+import { superviseReattached } from './recovery/recover-tasks.js';
 import type { ExecutorKind, ExecutorRecord, FrameworkRecord, TaskRecord } from './records.js';
 import type { SandboxGc } from './sandbox/gc.js';
 import type { StatusUpdateManager } from './status-updates/manager.js';
@@ -391,6 +393,16 @@ export class Agent {
   }
 
   // ---- bookkeeping ----
+
+  /** Supervises again a task an earlier run of the agent launched, whose container was re-attached (recovery/). */
+  reattachTask(launch: LaunchCheckpoint, state: TaskState, container: Container): void {
+    const executor = this.newExecutor(this.framework(launch.frameworkInfo), launch.executorId, 'command', undefined);
+    executor.containerId = launch.containerId;
+    executor.sandbox = launch.sandbox;
+    const task = this.addTask(executor, launch.task, launch.sandbox);
+    task.state = state;
+    this.track(superviseReattached(this, executor, task, container));
+  }
 
   private framework(info: FrameworkInfo): FrameworkRecord {
     let framework = this.frameworks.get(info.id);

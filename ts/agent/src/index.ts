@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { TaskState, TaskStatus_Reason, TaskStatus_Source, createLogger, idProblem } from '@tessera/common';
+import { TaskStatus_Source, createLogger, idProblem } from '@tessera/common';
 
 import { Agent } from './agent.js';
 import { createContainerizer } from './containerizer/choose.js';
@@ -22,9 +22,9 @@ import { agentIdFile } from './paths.js';
 import { parseAttributes } from './resources/attributes.js';
 import { agentResources, parseResourcesOption } from './resources/resources.js';
 import { SandboxGc } from './sandbox/gc.js';
+import { recoverTasks } from './recovery/recover-tasks.js';
 import { agentState, type AgentState } from './state.js';
 import { StatusUpdateManager } from './status-updates/manager.js';
-import { isTerminal } from './task-states.js';
 
 export type { AgentOptions, Backoff } from './options.js';
 export type { AgentState, ExecutorState } from './state.js';
@@ -108,8 +108,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       if (executor?.kind === 'custom') executor.subscriber?.write({ acknowledged: { taskId: status.taskId, uuid: status.uuid } });
     },
   });
-  await agent.containerizer.recover();
-  recoverUpdates(agent);
+  await recoverTasks(agent);
   const sandboxGc = await startSandboxServices(agent, checked);
 
   const executorService = await startExecutorService(agent);
@@ -198,12 +197,6 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   };
 }
 
-/**
- * Updates checkpointed by an earlier run of this agent go out again once it
- * registers. Tasks that were still running then cannot be re-attached yet
- * (their processes are not our children): the containerizer has destroyed
- * them, and each gets a last TASK_LOST.
- */
 /** The fetcher (its cache emptied) and sandbox GC (what earlier runs left, scheduled). */
 async function startSandboxServices(agent: Agent, checked: CheckedOptions): Promise<SandboxGc> {
   const { sandbox: options } = checked;
@@ -226,17 +219,6 @@ async function startSandboxServices(agent: Agent, checked: CheckedOptions): Prom
   agent.fetcher = fetcher;
   agent.sandboxGc = sandboxGc;
   return sandboxGc;
-}
-
-function recoverUpdates(agent: Agent): void {
-  for (const stream of agent.updates.recover()) {
-    if (isTerminal(stream.latestState)) continue;
-    agent.rawStatus(stream.frameworkId, stream.taskId, stream.last.executorId, stream.last.containerId, TaskState.LOST, {
-      source: TaskStatus_Source.AGENT,
-      reason: TaskStatus_Reason.AGENT_RESTARTED,
-      message: 'the agent restarted; it does not re-attach running tasks yet, so their processes were killed',
-    });
-  }
 }
 
 function readAgentId(workDir: string): string | undefined {

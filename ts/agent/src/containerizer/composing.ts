@@ -72,8 +72,17 @@ export class ComposingContainerizer implements Containerizer {
     return this.distinctMembers().flatMap((member) => member.containers());
   }
 
-  async recover(): Promise<string[]> {
-    const destroyed = await Promise.all(this.distinctMembers().map((member) => member.recover()));
+  async recover(known?: ReadonlySet<string>): Promise<string[]> {
+    const destroyed = await Promise.all(this.distinctMembers().map((member) => member.recover(known)));
+    // Re-attached containers are owned by the member that found them, so kill and usage reach it.
+    for (const member of this.distinctMembers()) {
+      for (const container of member.containers()) {
+        this.owners.set(container.containerId, member);
+        void container.exited.then(() => {
+          if (this.owners.get(container.containerId) === member) this.owners.delete(container.containerId);
+        });
+      }
+    }
     return destroyed.flat();
   }
 

@@ -86,10 +86,12 @@ export interface Containerizer {
   /** Containers still running. */
   containers(): Container[];
   /**
-   * At agent start: containers an earlier run of the agent left behind cannot
-   * be re-attached yet, so they are destroyed. Returns their ids.
+   * At agent start: containers an earlier run of the agent left behind. Those
+   * in `known` (live tasks the agent's checkpoints name) may be re-attached —
+   * they then appear in containers() — where the containerizer can (docker);
+   * all others are destroyed. Returns the ids of the destroyed ones.
    */
-  recover(): Promise<string[]>;
+  recover(known?: ReadonlySet<string>): Promise<string[]>;
   /** Usage statistics of a running container; undefined when unknown or not measured (posix). */
   usage?(containerId: string): Promise<ContainerUsage | undefined>;
 }

@@ -14,6 +14,7 @@ import type { ExitStatus } from '../containerizer/containerizer.js';
 import { FetchError } from '../fetcher/errors.js';
 import { startTaskHealth } from '../health/task-health.js';
 import type { ExecutorRecord, TaskRecord } from '../records.js';
+import { checkpointLaunch } from '../recovery/launch-checkpoint.js';
 import { portVariables, processEnvironment } from './environment.js';
 
 export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, task: TaskRecord): Promise<void> {
@@ -31,6 +32,8 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
       TESSERA_EXECUTOR_ID: executor.executorId,
       TESSERA_AGENT_ID: agent.agentId ?? '',
     });
+    // So a restarted agent can take the task back if its container outlives it (Docker).
+    if (executor.kind === 'command') checkpointLaunch(agent, executor, task);
     const container = await agent.containerizer.launch({
       containerId: executor.kind === 'command' ? executor.containerId : newId(),
       command: { shell: command.shell, value: command.value, arguments: command.arguments },
@@ -75,7 +78,7 @@ class KilledDuringLaunch extends Error {}
 
 type Outcome = [TaskState, { message: string; exitCode?: number; reason?: TaskStatus_Reason; healthy?: boolean }];
 
-function outcome(task: TaskRecord, exit: ExitStatus): Outcome {
+export function outcome(task: TaskRecord, exit: ExitStatus): Outcome {
   const signalNumber = exit.signal ? (os.constants.signals[exit.signal as NodeJS.Signals] ?? 0) : 0;
   const exitCode = exit.code ?? 128 + signalNumber;
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with status ${exit.code}`;
