@@ -213,6 +213,7 @@ async function startSandboxServices(agent: Agent, checked: CheckedOptions): Prom
     diskHeadroom: options.sandboxGcDiskHeadroom,
     diskWatchIntervalMs: options.diskWatchIntervalMs,
     logger: agent.logger,
+    inUse: (sandbox) => [...agent.frameworks.values()].some((f) => [...f.executors.values()].some((e) => e.sandbox === sandbox)),
     onRemoved: (sandbox) => agent.sandboxRemoved(sandbox),
   });
   await sandboxGc.start();

@@ -76,6 +76,16 @@ test('a full disk shortens the delay: allowed age = delay × max(0, 1 − headro
   await goneAt(dir);
 });
 
+test('a sandbox a live executor uses again (re-attached after a restart) is kept, and leaves the schedule', async () => {
+  const workDir = scratchDir();
+  const dir = sandboxIn(workDir, 'ex-live');
+  const gc = new SandboxGc({ workDir, delayMs: 0, diskHeadroom: 0, logger: silentLogger(), diskUsage: async () => 0, inUse: (d) => d === dir });
+  stopAfter.push(() => gc.stop());
+  await gc.start(); // the scan schedules it (delay 0: due at once)
+  await waitFor('the schedule to be worked through', () => gc.pending().length === 0);
+  assert.ok(existsSync(dir));
+});
+
 test('the scan finds every run directory under agents/*/frameworks/*/executors/*/runs/*', async () => {
   const workDir = scratchDir();
   const a = sandboxIn(workDir, 'ex-a');

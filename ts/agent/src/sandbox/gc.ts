@@ -26,6 +26,12 @@ export interface SandboxGcOptions {
   /** How often disk usage is checked; default 60 s. */
   diskWatchIntervalMs?: number;
   logger: Logger;
+  /**
+   * Whether a live executor still uses the sandbox (a container re-attached
+   * after a restart keeps its old one): such a sandbox is dropped from the
+   * schedule instead of deleted, whatever the order of recovery and scan.
+   */
+  inUse?: (sandbox: string) => boolean;
   /** Told each sandbox that was deleted (so it leaves the agent's records). */
   onRemoved?: (sandbox: string) => void;
   /** Disk usage of the work dir, 0..1; default from statfs (tests pass their own). */
@@ -122,6 +128,10 @@ export class SandboxGc {
     for (const [sandbox, endedAt] of this.scheduled) {
       if (endedAt + this.maxAgeMs > now) continue;
       this.scheduled.delete(sandbox);
+      if (this.options.inUse?.(sandbox)) {
+        this.options.logger.info({ sandbox }, 'sandbox gc: kept, a live executor uses it');
+        continue;
+      }
       const removal = this.remove(sandbox).finally(() => this.removing.delete(removal));
       this.removing.add(removal);
     }
