@@ -88,6 +88,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         checkpointDir: path.join(checked.workDir, 'meta', 'containers'),
         cgroupsRoot: checked.cgroupsRoot,
         pidsMax: checked.pidsMax,
+        workDir: checked.workDir,
+        gpus: Math.round(resources.filter((r) => r.name === 'gpus').reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0)),
       }),
     defaultKillGraceMs: checked.defaultKillGraceMs,
     executorRegistrationTimeoutMs: checked.executorRegistrationTimeoutMs,

@@ -168,7 +168,7 @@ export class PosixContainerizer implements Containerizer {
 
 /** The program's path, checked before spawning: behind prlimit a missing
  *  program would look like a task exiting 1, not a launch failure. */
-function resolveProgram(spec: ContainerSpec): string {
+export function resolveProgram(spec: ContainerSpec): string {
   if (spec.command.shell) return '/bin/sh';
   const name = spec.command.value;
   if (name === '') throw new ContainerLaunchError('command.value: the program to run is empty');
@@ -194,7 +194,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function findProgram(name: string): string | undefined {
+export function findProgram(name: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   const where = found.stdout?.trim();
   return found.status === 0 && where ? where : undefined;

@@ -1,0 +1,76 @@
+// The command line that starts a native container. No native addon: a shell
+// joins the container's cgroups (writing its own pid to each cgroup.procs, so
+// the task is confined before anything of it runs), then execs prlimit (rlimits,
+// in place) and util-linux unshare, which forks the container's init into new
+// PID, mount (with its own /proc), UTS and IPC namespaces, and a new network
+// namespace for network "none". The init is a small shell, pid 1 inside: a
+// PID namespace's init ignores signals it has no handler for, so a bare task
+// as pid 1 would shrug off SIGTERM; the init forwards SIGTERM to the task and
+// exits with its status. With --kill-child the namespace dies with unshare.
+// Once the task is started the init writes a line to fd 3 (a pipe to the
+// agent, closed for the task), so launch() returns only when the container
+// truly runs, and a container that dies before (bad hostname, unshare failing)
+// is a launch failure rather than a task failure.
+
+/** Joins each cgroup.procs named in the first $1 arguments, then execs the rest. */
+const JOIN = [
+  'n=$1; shift',
+  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tessera: cannot join cgroup $1" >&2; exit 125; }; n=$((n-1)); shift; done',
+  'exec "$@"',
+].join('\n');
+
+/** pid 1 of the container: hostname, loopback, then the task with SIGTERM forwarded. */
+const INIT = [
+  'h=$1; lo=$2; shift 2',
+  'if [ -n "$h" ]; then echo "$h" > /proc/sys/kernel/hostname || { echo "tessera: cannot set hostname $h" >&2; exit 125; }; fi',
+  'if [ "$lo" = up ]; then ip link set lo up 2>/dev/null || true; fi',
+  "trap 'kill -TERM $c 2>/dev/null' TERM",
+  '"$@" 3>&- &',
+  'c=$!',
+  'echo started >&3; exec 3>&-',
+  'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || exit $s; done',
+].join('\n');
+
+export interface LaunchCommand {
+  /** cgroup.procs files the container's first process joins. */
+  procsFiles: string[];
+  /** prlimit and its limit arguments, when rlimits apply. */
+  prlimit?: { program: string; args: string[] };
+  unshare: string;
+  network: 'host' | 'none';
+  /** ContainerInfo.hostname; empty keeps the agent's hostname (in the container's own UTS namespace). */
+  hostname: string;
+  /** setpriv switching to the task's user inside the container, when it differs from the agent's. */
+  setpriv?: { program: string; uid: number; gid: number };
+  /** The task's program (resolved path) and its arguments. */
+  command: string[];
+}
+
+/** argv for spawn: [program, ...args]. */
+export function launchArgv(launch: LaunchCommand): string[] {
+  const namespaces = ['--fork', '--kill-child', '--pid', '--mount-proc', '--mount', '--uts', '--ipc'];
+  if (launch.network === 'none') namespaces.push('--net');
+  const user = launch.setpriv
+    ? [launch.setpriv.program, `--reuid=${launch.setpriv.uid}`, `--regid=${launch.setpriv.gid}`, '--clear-groups', '--']
+    : [];
+  return [
+    '/bin/sh',
+    '-c',
+    JOIN,
+    'tessera-join',
+    String(launch.procsFiles.length),
+    ...launch.procsFiles,
+    ...(launch.prlimit ? [launch.prlimit.program, ...launch.prlimit.args, '--'] : []),
+    launch.unshare,
+    ...namespaces,
+    '--',
+    '/bin/sh',
+    '-c',
+    INIT,
+    'tessera-init',
+    launch.hostname,
+    launch.network === 'none' ? 'up' : 'host',
+    ...user,
+    ...launch.command,
+  ];
+}
