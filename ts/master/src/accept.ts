@@ -150,7 +150,8 @@ class LaunchPlanner {
     if (resources.length === 0) throw invalidArgument(`${path}.resources: a task must use some resources`);
     const executor = task.executor ? this.#executor(task.executor, `${path}.executor`) : undefined;
     this.#take(resources, `${path}.resources`);
-    const info = TaskInfo.create({ ...task, agentId: this.agent.id, executor });
+    // A shallow copy: the request is ours, and TaskInfo.create would deep-copy it per task.
+    const info: TaskInfo = { ...task, agentId: this.agent.id, executor };
     return { info, executorId: (groupExecutor ?? executor)?.executorId ?? task.taskId, resources };
   }
 
@@ -229,7 +230,7 @@ export function accept(m: Master, framework: FrameworkRecord, request: AcceptReq
     const sent =
       launch.kind === 'group'
         ? m.sendToAgent(agent, MasterMessage.create({ runTaskGroup: { frameworkInfo: framework.info, executor: launch.executor, taskGroup: { tasks: launch.tasks.map((t) => t.info) } } }))
-        : launch.tasks.every((t) => m.sendToAgent(agent, MasterMessage.create({ runTask: { frameworkInfo: framework.info, task: t.info } })));
+        : launch.tasks.every((t) => m.sendToAgent(agent, { runTask: { frameworkInfo: framework.info, task: t.info } }));
     if (!sent) dropLaunch(m, framework, agent, launch);
   }
   m.log.debug({ framework: framework.id, agent: agent.id, tasks: planner.launches.reduce((n, l) => n + l.tasks.length, 0) }, 'offers accepted');

@@ -156,7 +156,8 @@ export class Master {
   /** Sends a status update to the framework, to be acknowledged by its uuid (if it has one). */
   forwardStatus(framework: FrameworkRecord, task: TaskRecord, status: TaskStatus): void {
     if (status.uuid.length > 0) task.pending = status;
-    if (isConnected(framework)) this.sendEvent(framework, Event.create({ update: { status } }));
+    // A literal, not Event.create: create() deep-copies the status, per update.
+    if (isConnected(framework)) this.sendEvent(framework, { update: { status } });
   }
 
   /** Moves a finished task out of the live tables. */
@@ -165,7 +166,9 @@ export class Master {
     this.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
     task.pending = undefined;
     this.completedTasks.push(task);
-    if (this.completedTasks.length > COMPLETED_TASKS_KEPT) {
+    // Trimmed in bulk: one splice per COMPLETED_TASKS_KEPT completions, not a
+    // 1,000-element shift per task; readers take the last COMPLETED_TASKS_KEPT.
+    if (this.completedTasks.length >= 2 * COMPLETED_TASKS_KEPT) {
       this.completedTasks.splice(0, this.completedTasks.length - COMPLETED_TASKS_KEPT);
     }
   }

@@ -5,7 +5,7 @@
 import type { Resource } from '@tessera/allocator';
 import { FrameworkCapability, TaskStatus_Reason, TaskStatus_Source, type TaskStatus } from '@tessera/common';
 
-import type { Master } from './master.js';
+import { COMPLETED_TASKS_KEPT, type Master } from './master.js';
 import { isConnected, type AgentRecord, type FrameworkRecord } from './model.js';
 import { sumResources } from './resources.js';
 import { isTerminal, stateName, type TaskRecord } from './tasks.js';
@@ -162,7 +162,7 @@ export function masterState(m: Master): MasterState {
     frameworks: [...m.frameworks.values()].map((f) => frameworkState(m, f, false)),
     completedFrameworks: m.completedFrameworks.map((f) => frameworkState(m, f, true)),
     tasks: [...m.frameworks.values()].flatMap((f) => [...f.tasks.values()].map(taskState)),
-    completedTasks: m.completedTasks.map(taskState),
+    completedTasks: m.completedTasks.slice(-COMPLETED_TASKS_KEPT).map(taskState),
     offers: [...m.offers.all()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, role: o.role, resources: o.resources })),
   };
 }

@@ -38,11 +38,11 @@ export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage
   }
   if (task.decidedByMaster && isTerminal(task.state)) {
     // The framework was already told this task is gone; stop the agent resending.
-    m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } }));
+    m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } });
     return;
   }
   if (task.lastAcked && Buffer.compare(task.lastAcked, status.uuid) === 0) {
-    m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } }));
+    m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } });
     return;
   }
   const full = { ...status, agentId: agent.id, executorId: status.executorId || task.executorId };
@@ -70,7 +70,7 @@ export function acknowledge(m: Master, framework: FrameworkRecord, agentId: stri
   if (acked.source !== TaskStatus_Source.MASTER) {
     const agent = m.agents.get(task.agentId);
     if (agent) {
-      m.sendToAgent(agent, MasterMessage.create({ acknowledge: { frameworkId: framework.id, taskId, uuid } }));
+      m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId, uuid } });
     }
   }
   if (isTerminal(acked.state) && isTerminal(task.state)) m.completeTask(task);
