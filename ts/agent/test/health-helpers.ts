@@ -14,7 +14,8 @@ import { isRunning, isTerminalState, shellTask, tempDir, waitFor } from './helpe
 export interface HealthRig {
   master: FakeMaster;
   agent: AgentHandle;
-  stop(): Promise<void>;
+  /** Stops the agent (passing `options` on) and the fake master; safe to call twice. */
+  stop(options?: { killTasks?: boolean }): Promise<void>;
 }
 
 export async function startRig(options: Partial<AgentOptions> = {}): Promise<HealthRig> {
@@ -42,9 +43,9 @@ export async function startRig(options: Partial<AgentOptions> = {}): Promise<Hea
   return {
     master,
     agent,
-    async stop() {
+    async stop(options) {
       clearInterval(acker);
-      await agent.stop();
+      await agent.stop(options);
       await master.stop();
     },
   };

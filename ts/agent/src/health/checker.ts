@@ -55,6 +55,8 @@ export class HealthChecker {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.check(), ms);
+    // The task's container keeps the agent busy, not its checker.
+    this.timer.unref();
   }
 
   private async check(): Promise<void> {

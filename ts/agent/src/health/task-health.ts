@@ -24,7 +24,15 @@ export function startTaskHealth(agent: Agent, task: TaskRecord, container: Conta
   const plan = healthCheckPlan(check, env);
   const logger = agent.logger.child({ frameworkId: task.frameworkId, taskId: task.info.taskId, healthCheck: plan.probe.type });
   const target: ProbeTarget = { pid: container.pid, sandbox: task.sandbox, ...identity(agent, task) };
-  const checker = new HealthChecker(plan, (timeoutMs, signal) => runProbe(plan.probe, target, timeoutMs, signal), {
+  const probe = async (timeoutMs: number, signal: AbortSignal) => {
+    // A stopped agent that left its tasks running (stop({ killTasks: false })) checks them no more.
+    if (agent.stopping) {
+      checker.stop();
+      return { healthy: false, detail: 'the agent is stopping' }; // unheard: the checker has stopped
+    }
+    return runProbe(plan.probe, target, timeoutMs, signal);
+  };
+  const checker = new HealthChecker(plan, probe, {
     healthChanged(healthy, detail) {
       // A kill under way ends the task soon; its last word is the terminal update.
       if (task.killing) return;
