@@ -40,6 +40,7 @@ export type {
 export { ComposingContainerizer, type ContainerizerName } from './containerizer/composing.js';
 export { ContainerLaunchError } from './containerizer/containerizer.js';
 export { PosixContainerizer, type PosixContainerizerOptions, type Rlimits } from './containerizer/posix.js';
+export { DockerContainerizer, type DockerContainerizerOptions } from './containerizer/docker/docker-containerizer.js';
 export { parseAttributes } from './resources/attributes.js';
 export { detectResources } from './resources/resources.js';
 export { StatusUpdateManager } from './status-updates/manager.js';
@@ -88,6 +89,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         checkpointDir: path.join(checked.workDir, 'meta', 'containers'),
         cgroupsRoot: checked.cgroupsRoot,
         pidsMax: checked.pidsMax,
+        dockerSocket: checked.dockerSocket,
         workDir: checked.workDir,
         gpus: Math.round(resources.filter((r) => r.name === 'gpus').reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0)),
       }),
@@ -189,6 +191,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       (stopping ??= (async () => {
         agent.stopping = true;
         if (stopOptions.killTasks !== false) await agent.killAll();
+        else agent.containerizer.detach?.(); // they run on, for the next agent to re-attach
         agent.updates.stop();
         await sandboxGc.stop();
         connection?.stop();

@@ -39,6 +39,8 @@ export interface AgentOptions extends SandboxOptions {
   cgroupsRoot?: string;
   /** pids.max of each native container; default 4096. */
   pidsMax?: number;
+  /** The Docker Engine's unix socket, for the docker containerizer; default /var/run/docker.sock. */
+  dockerSocket?: string;
   logger?: Logger;
   /** Resending unacknowledged status updates; default 10 s doubling to 10 min. */
   statusUpdateRetry?: Backoff;
@@ -71,6 +73,7 @@ export interface CheckedOptions {
   containerizers: ContainerizerName[];
   cgroupsRoot: string;
   pidsMax: number;
+  dockerSocket: string;
   /** The fetcher's and sandbox GC's (sandbox/options.ts). */
   sandbox: CheckedSandboxOptions;
 }
@@ -99,6 +102,7 @@ export function checkOptions(options: AgentOptions): CheckedOptions {
     containerizers: containerizers(options.containerizers ?? ['native']),
     cgroupsRoot: absolutePath('cgroupsRoot', options.cgroupsRoot ?? '/sys/fs/cgroup'),
     pidsMax: integer('pidsMax', options.pidsMax ?? 4096, 1, 4_194_304),
+    dockerSocket: absolutePath('dockerSocket', options.dockerSocket ?? '/var/run/docker.sock'),
     sandbox: checkSandboxOptions(options),
   };
 }

@@ -9,6 +9,7 @@ import type { Logger } from '@tessera/common';
 
 import { ComposingContainerizer, type ContainerizerName } from './composing.js';
 import type { Containerizer } from './containerizer.js';
+import { DockerContainerizer } from './docker/docker-containerizer.js';
 import { detectCgroups } from './native/cgroups.js';
 import { NativeContainerizer } from './native/native.js';
 import { PosixContainerizer, type Rlimits } from './posix.js';
@@ -23,6 +24,8 @@ export interface ContainerizerSetup {
   pidsMax: number;
   /** The agent's work dir: names its cgroup parent, tessera/<hash>. */
   workDir: string;
+  /** The Docker Engine's socket (docker containerizer). */
+  dockerSocket?: string;
   /** How many GPUs the agent has (indices 0..gpus-1). */
   gpus: number;
 }
@@ -40,7 +43,8 @@ function create(name: ContainerizerName, setup: ContainerizerSetup): Containeriz
     case 'native':
       return native(setup);
     case 'docker':
-      throw new TypeError('containerizers: docker is not available in this build yet');
+      // Whether the engine answers is found at recovery, the first call: the agent fails to start saying so.
+      return new DockerContainerizer({ logger: setup.logger, workDir: setup.workDir, dockerSocket: setup.dockerSocket });
   }
 }
 

@@ -86,6 +86,11 @@ export class ComposingContainerizer implements Containerizer {
     return destroyed.flat();
   }
 
+  detach(): void {
+    for (const member of this.distinctMembers()) member.detach?.();
+    this.owners.clear();
+  }
+
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
     return this.owners.get(containerId)?.usage?.(containerId);
   }

@@ -92,6 +92,12 @@ export interface Containerizer {
    * all others are destroyed. Returns the ids of the destroyed ones.
    */
   recover(known?: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * The agent stops and leaves its tasks running (stop({ killTasks: false })):
+   * let go of the containers without stopping them, so a restarted agent can
+   * re-attach them. Their `exited` then never settles.
+   */
+  detach?(): void;
   /** Usage statistics of a running container; undefined when unknown or not measured (posix). */
   usage?(containerId: string): Promise<ContainerUsage | undefined>;
 }
