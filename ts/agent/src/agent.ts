@@ -276,8 +276,10 @@ export class Agent {
       killCustomTask(this, executor, taskId, { gracePeriodSeconds: graceMs / 1000 });
     } else if (task.container) {
       void this.containerizer.kill(task.container.containerId, graceMs);
+    } else {
+      // Still launching: a fetch under way is aborted; runTaskProcess sees `killing` once it has a container.
+      task.abortFetch?.();
     }
-    // else: still launching; runTaskProcess sees `killing` once it has a container.
   }
 
   shutdownExecutor(executor: ExecutorRecord): void {

@@ -33,6 +33,8 @@ export interface TaskRecord {
   killing: boolean;
   /** Grace period of the kill under way, in ms. */
   killGraceMs?: number;
+  /** Set while its URIs are being fetched: a kill aborts the fetch (fetcher/). */
+  abortFetch?: () => void;
   /** Set when its health check had it killed: the message of its TASK_KILLED (health/task-health.ts). */
   healthKill?: string;
 }

@@ -13,7 +13,7 @@ import { CommandInfo, ExecutorInfo, ExecutorInfo_Type, TaskInfo, TaskState, Task
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
 import { FileServer, buildArchives, removeScratchDirs, runTask, sandboxOf, scratchDir } from './fetcher-helpers.js';
-import { FRAMEWORK, isTerminalState, shellTask } from './helpers.js';
+import { FRAMEWORK, isTerminalState, shellTask, waitFor } from './helpers.js';
 
 let master: FakeMaster;
 let agent: AgentHandle;
@@ -157,6 +157,17 @@ test('cache: tasks fetching the same URI at once share one download', async () =
   release();
   for (const run of await Promise.all(runs)) assert.is(stdout(run.sandbox), 'slow bytes\n');
   assert.is(server.hits.get('/slow.txt'), 1);
+});
+
+test('a kill while a URI is downloading aborts the fetch: TASK_KILLED, reason TASK_KILLED_DURING_LAUNCH', async () => {
+  server.routes.set('/never.bin', { hold: new Promise(() => undefined) }); // the server never answers
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task: withUris('stuck-1', 'touch ran', [uri(server.url('/never.bin'))]) } });
+  await waitFor('the download to start', () => server.hits.get('/never.bin') === 1);
+  master.send({ killTask: { frameworkId: FRAMEWORK.id, taskId: 'stuck-1' } });
+  const last = (await master.runToEnd('stuck-1', (u) => isTerminalState(u.status?.state), 5_000)).at(-1)!.status!;
+  assert.is(last.state, TaskState.KILLED);
+  assert.is(last.reason, TaskStatus_Reason.TASK_KILLED_DURING_LAUNCH);
+  assert.ok(!existsSync(path.join(sandboxOf(agent, 'stuck-1'), 'ran')));
 });
 
 function customExecutorTask(taskId: string, executorId: string, script: string, uris: Uri[]): TaskInfo {

@@ -22,7 +22,11 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
   agent.status(task, TaskState.STARTING);
   try {
     await mkdir(task.sandbox, { recursive: true });
-    await agent.fetcher.fetch(command.uris, task.sandbox, agent.userFor(task.frameworkId, command));
+    const fetching = new AbortController();
+    task.abortFetch = () => fetching.abort();
+    await agent.fetcher.fetch(command.uris, task.sandbox, agent.userFor(task.frameworkId, command), fetching.signal).finally(
+      () => (task.abortFetch = undefined),
+    );
     if (task.killing) throw new KilledDuringLaunch();
     const env = processEnvironment(command.environment, {
       ...portVariables(task.info.resources),
@@ -54,7 +58,7 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
     task.container = undefined;
     agent.status(task, ...outcome(task, exit));
   } catch (err) {
-    if (err instanceof KilledDuringLaunch) {
+    if (err instanceof KilledDuringLaunch || (err instanceof FetchError && task.killing)) {
       agent.status(task, TaskState.KILLED, {
         reason: TaskStatus_Reason.TASK_KILLED_DURING_LAUNCH,
         message: 'killed before its process started',

@@ -21,11 +21,11 @@ export interface DownloadLimits {
 }
 
 /** Writes the source's bytes to `dest`; returns their count. Throws FetchError naming `uri`. */
-export async function download(uri: string, source: UriSource, dest: string, limits: DownloadLimits): Promise<number> {
+export async function download(uri: string, source: UriSource, dest: string, limits: DownloadLimits, signal?: AbortSignal): Promise<number> {
   const part = `${dest}.part`;
   try {
     await rm(part, { force: true }); // written exclusively below: never through a planted symlink
-    const size = source.kind === 'file' ? await copyLocal(uri, source.path, part, limits) : await fetchHttp(uri, source.url, part, limits);
+    const size = source.kind === 'file' ? await copyLocal(uri, source.path, part, limits) : await fetchHttp(uri, source.url, part, limits, signal);
     await rename(part, dest);
     return size;
   } catch (err) {
@@ -43,8 +43,11 @@ async function copyLocal(uri: string, file: string, dest: string, limits: Downlo
   return info.size;
 }
 
-async function fetchHttp(uri: string, url: URL, dest: string, limits: DownloadLimits): Promise<number> {
+async function fetchHttp(uri: string, url: URL, dest: string, limits: DownloadLimits, signal?: AbortSignal): Promise<number> {
   const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) abort.abort();
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
@@ -80,9 +83,11 @@ async function fetchHttp(uri: string, url: URL, dest: string, limits: DownloadLi
     return received;
   } catch (err) {
     if (stalled) throw new FetchError(uri, `no data for ${limits.stallTimeoutMs} ms (stalled download aborted)`);
+    if (signal?.aborted) throw new FetchError(uri, 'aborted: the task was killed while its URIs were being fetched');
     throw err;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Logger, Uri } from '@tessera/common';
 
 import { lookupUser } from '../containerizer/users.js';
-import { FetcherCache } from './cache.js';
+import { FetcherCache, type CacheLease } from './cache.js';
 import { download, type DownloadLimits } from './download.js';
 import { FetchError } from './errors.js';
 import { extract, zipTool } from './extract.js';
@@ -44,14 +44,19 @@ export class Fetcher {
 
   /**
    * Fetches every URI into `sandbox` (which exists). When `user` is another
-   * user than the agent's, what was fetched is handed to that user.
+   * user than the agent's, what was fetched is handed to that user. `signal`
+   * (a kill of the task) stops it between URIs and aborts a download; a
+   * shared cached download goes on for the others, only this wait ends.
    */
-  async fetch(uris: Uri[], sandbox: string, user?: string): Promise<void> {
-    for (const uri of uris) await this.fetchOne(uri, sandbox);
+  async fetch(uris: Uri[], sandbox: string, user?: string, signal?: AbortSignal): Promise<void> {
+    for (const uri of uris) {
+      if (signal?.aborted) throw new FetchError(uri.value, ABORTED);
+      await this.fetchOne(uri, sandbox, signal);
+    }
     if (uris.length > 0) await this.handOver(uris[0]!.value, sandbox, user);
   }
 
-  private async fetchOne(uri: Uri, sandbox: string): Promise<void> {
+  private async fetchOne(uri: Uri, sandbox: string, signal: AbortSignal | undefined): Promise<void> {
     const started = Date.now();
     const source = uriSource(uri.value);
     const name = outputName(uri, source);
@@ -63,7 +68,8 @@ export class Fetcher {
     });
     let fromCache = false;
     if (uri.cache) {
-      const lease = await this.cache.acquire(uri.value, (file) => download(uri.value, source, file, this.options.limits));
+      const acquiring = this.cache.acquire(uri.value, (file) => download(uri.value, source, file, this.options.limits));
+      const lease = await abortable(uri.value, acquiring, signal);
       try {
         await copyFile(lease.file, dest, constants.COPYFILE_EXCL);
         fromCache = lease.hit;
@@ -73,7 +79,7 @@ export class Fetcher {
         lease.release();
       }
     } else {
-      await download(uri.value, source, dest, this.options.limits);
+      await download(uri.value, source, dest, this.options.limits, signal);
     }
     const kind = uri.extract ? archiveKind(name) : undefined;
     if (kind) await extract(uri.value, dest, kind, sandbox);
@@ -92,6 +98,32 @@ export class Fetcher {
       throw new FetchError(uri, `handing the fetched files to user '${user}' failed: ${(err as Error).message}`);
     }
   }
+}
+
+const ABORTED = 'aborted: the task was killed while its URIs were being fetched';
+
+/** The lease, or a FetchError once `signal` fires (a lease that comes later is released at once). */
+function abortable(uri: string, acquiring: Promise<CacheLease>, signal: AbortSignal | undefined): Promise<CacheLease> {
+  if (!signal) return acquiring;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(new FetchError(uri, ABORTED));
+      acquiring.then((lease) => lease.release(), () => undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    acquiring.then(
+      (lease) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) lease.release();
+        else resolve(lease);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
