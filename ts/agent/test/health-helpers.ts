@@ -14,15 +14,17 @@ import { isRunning, isTerminalState, shellTask, tempDir, waitFor } from './helpe
 export interface HealthRig {
   master: FakeMaster;
   agent: AgentHandle;
+  workDir: string;
   /** Stops the agent (passing `options` on) and the fake master; safe to call twice. */
   stop(options?: { killTasks?: boolean }): Promise<void>;
 }
 
 export async function startRig(options: Partial<AgentOptions> = {}): Promise<HealthRig> {
   const master = await new FakeMaster().start();
+  const workDir = tempDir('tessera-health-');
   const agent = await startAgent({
     master: master.address,
-    workDir: tempDir('tessera-health-'),
+    workDir,
     port: 0,
     logger: silentLogger(),
     statusUpdateRetry: { initialMs: 300, maxMs: 1_000 },
@@ -43,6 +45,7 @@ export async function startRig(options: Partial<AgentOptions> = {}): Promise<Hea
   return {
     master,
     agent,
+    workDir,
     async stop(options) {
       clearInterval(acker);
       await agent.stop(options);

@@ -1,0 +1,60 @@
+// Health checks of a task in a Docker container (the real engine and the
+// offline test image of scripts/provision-docker.sh): a COMMAND check runs in
+// the container (its image's files, not the host's), a TCP check on the
+// container's loopback (network none), not the agent's. Skipped, saying why,
+// where no dockerd or image is available.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import { HealthCheck_Type, TaskState } from '@tessera/common';
+
+import { docker, dockerContainer, removeContainersOf, TEST_IMAGE } from './docker-helpers.js';
+import { FRAMEWORK } from './helpers.js';
+import { commandCheck, healthyTask, quickCheck, startRig, waitForEnd, waitForUpdateWhere, type HealthRig } from './health-helpers.js';
+
+let rig: HealthRig | undefined;
+let why = '';
+
+test.before(async () => {
+  try {
+    await docker.ping();
+    await docker.getImage(TEST_IMAGE).inspect();
+  } catch (err) {
+    why = `no dockerd or no ${TEST_IMAGE} (${(err as Error).message}): run bash scripts/provision-docker.sh as root`;
+    return;
+  }
+  rig = await startRig({ containerizers: ['native', 'docker'] });
+});
+test.after(async () => {
+  if (!rig) return;
+  await rig.stop();
+  await removeContainersOf(rig.workDir);
+});
+
+test("a COMMAND check runs inside the container: the image's files, not the host's", async () => {
+  if (!rig) return console.log(`  (skipped: ${why})`);
+  // The host has /work (this repository); the busybox image does not.
+  const check = commandCheck('test -x /bin/busybox && test ! -e /work', { gracePeriodSeconds: 20 });
+  const task = healthyTask('docker-cmd', 'exec sleep 30', check, { container: dockerContainer() });
+  rig.master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const healthy = await waitForUpdateWhere(rig.master, 'docker-cmd', 'healthy=true', (u) => u.status!.healthy === true, 20_000);
+  assert.is(healthy.status!.state, TaskState.RUNNING);
+  rig.master.send({ killTask: { frameworkId: FRAMEWORK.id, taskId: 'docker-cmd' } });
+  await waitForEnd(rig.master, 'docker-cmd', 20_000);
+});
+
+test("a TCP check probes the container's network (none): a port open on the host is closed there", async () => {
+  if (!rig) return console.log(`  (skipped: ${why})`);
+  const hostPort = Number(rig.master.address.split(':')[1]); // the fake master listens on the host's loopback
+  const check = quickCheck({ type: HealthCheck_Type.TCP, tcp: { port: hostPort }, consecutiveFailures: 2 });
+  const task = healthyTask('docker-tcp', 'exec sleep 30', check, { container: dockerContainer() });
+  rig.master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const unhealthy = await waitForUpdateWhere(rig.master, 'docker-tcp', 'healthy=false', (u) => u.status!.healthy === false, 20_000);
+  assert.match(unhealthy.status!.message, /ECONNREFUSED/);
+  const end = await waitForEnd(rig.master, 'docker-tcp', 20_000);
+  assert.is(end.status!.state, TaskState.KILLED);
+  assert.is(end.status!.healthy, false);
+});
+
+test.run();
