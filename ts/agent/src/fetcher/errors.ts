@@ -6,8 +6,9 @@ export class FetchError extends Error {
 
   constructor(
     readonly uri: string,
-    readonly cause_: string,
+    /** What went wrong, for a human: "HTTP 404 Not Found", "ENOENT: …", "bad archive: …". */
+    readonly detail: string,
   ) {
-    super(`fetching '${uri}' failed: ${cause_}`);
+    super(`fetching '${uri}' failed: ${detail}`);
   }
 }

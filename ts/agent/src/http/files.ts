@@ -35,14 +35,10 @@ export interface Confined {
   real: string;
 }
 
-/** The real path of `relative` inside `sandbox`, or a FilesError (403 when it escapes). */
-export async function confine(sandbox: string, relative: string): Promise<string> {
-  return (await confineIn(sandbox, relative)).real;
-}
-
 /**
- * As confine, with the sandbox's real root; `allowRoot` lets '' and '.' name
- * the sandbox itself (browsing its top).
+ * The sandbox's real root and the real path of `relative` inside it, or a
+ * FilesError (403 when it escapes); `allowRoot` lets '' and '.' name the
+ * sandbox itself (browsing its top).
  */
 export async function confineIn(sandbox: string, relative: string, allowRoot = false): Promise<Confined> {
   if (allowRoot && (relative === '' || relative === '.')) relative = '.';
