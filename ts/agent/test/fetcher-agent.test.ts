@@ -62,6 +62,21 @@ test('a tarball is fetched, extracted, and the program inside runs', async () =>
   );
 });
 
+test('under the native containerizer (namespaces and cgroups where available) the extracted program runs too', async () => {
+  // Its own fake master: the shared one talks to the agent that connected last.
+  const nativeMaster = await new FakeMaster().start();
+  const native = await startAgent({ master: nativeMaster.address, workDir: scratchDir(), port: 0, logger: silentLogger(), containerizers: ['native'] });
+  try {
+    await native.registered;
+    const run = await runTask(nativeMaster, native, withUris('tar-native', './tool/greet native', [uri(server.url('/tool.tar.gz'), { extract: true })]));
+    assert.is(run.last.status!.state, TaskState.FINISHED, run.last.status!.message);
+    assert.is(stdout(run.sandbox), 'greetings from native\n');
+  } finally {
+    await native.stop();
+    await nativeMaster.stop();
+  }
+});
+
 test('a plain .tar and a .zip are extracted too', async () => {
   const tar = await runTask(master, agent, withUris('tar-2', './tool/greet tar', [uri(server.url('/tool.tar'), { extract: true })]));
   assert.is(stdout(tar.sandbox), 'greetings from tar\n');
