@@ -24,9 +24,11 @@ const INIT = [
   'h=$1; lo=$2; shift 2',
   'if [ -n "$h" ]; then echo "$h" > /proc/sys/kernel/hostname || { echo "tessera: cannot set hostname $h" >&2; exit 125; }; fi',
   'if [ "$lo" = up ]; then ip link set lo up 2>/dev/null || true; fi',
-  "trap 'kill -TERM $c 2>/dev/null' TERM",
+  // The trap is set after the fork: a child forked with it would run it (and
+  // survive) if SIGTERM came before its exec.
   '"$@" 3>&- &',
   'c=$!',
+  "trap 'kill -TERM $c 2>/dev/null' TERM",
   'echo started >&3; exec 3>&-',
   'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || exit $s; done',
 ].join('\n');

@@ -61,6 +61,7 @@ export class NativeContainerizer implements Containerizer {
   private readonly prlimit: LaunchCommand['prlimit'];
   private readonly setpriv: string | undefined;
   private recovering: Promise<void> = Promise.resolve();
+  private detached = false;
 
   constructor(private readonly options: NativeContainerizerOptions) {
     this.logger = options.logger;
@@ -140,6 +141,8 @@ export class NativeContainerizer implements Containerizer {
         memoryLimitBytes: amounts.memoryBytes,
         exited: new Promise<ExitStatus>((resolve) => {
           child.once('exit', (code, signal) => {
+            // A detached container belongs to the next agent now: leave its cgroup alone.
+            if (this.detached) return;
             void this.finish(container, initExit(code, signal)).then(resolve);
           });
         }),
@@ -177,6 +180,12 @@ export class NativeContainerizer implements Containerizer {
       await this.killAll(containerId);
     }
     await container.exited;
+  }
+
+  /** The agent stops leaving tasks running: let go of them (a restarted agent destroys them at recovery for now). */
+  detach(): void {
+    this.detached = true;
+    this.running.clear();
   }
 
   containers(): Container[] {
