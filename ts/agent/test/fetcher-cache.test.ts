@@ -4,9 +4,10 @@
 // download, so the test controls when each finishes.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -199,6 +200,32 @@ test('extracting into a sandbox merges directories with what is there', async ()
   await (await fetcher(0)).fetch([Uri.create({ value: server.url('/x.tgz'), extract: true })], sandbox);
   assert.equal(readdirSync(path.join(sandbox, 'shared')).sort(), ['already-here', 'from-archive']);
   assert.ok(existsSync(path.join(sandbox, 'x.tgz')), 'the archive itself stays');
+});
+
+test('a task running as another user gets only local files that user may read, chowned to it (the agent is root)', async () => {
+  if (process.getuid?.() !== 0) return; // switching users needs root; this agent is not
+  const open = scratchDir();
+  chmodSync(open, 0o755); // temp dirs are 0700: nobody could not even reach the file
+  const readable = path.join(open, 'readable.txt');
+  await writeFile(readable, 'for everyone', { mode: 0o644 });
+  const secret = path.join(open, 'secret.txt');
+  await writeFile(secret, 'root only', { mode: 0o600 });
+  const f = await fetcher(1 << 20);
+  const sandbox = scratchDir();
+  await f.fetch([Uri.create({ value: readable })], sandbox, 'nobody');
+  const nobody = Number(/^nobody:[^:]*:(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'))![1]);
+  assert.is(statSync(path.join(sandbox, 'readable.txt')).uid, nobody, 'handed to the task user');
+  // Cached by a root task first: the cache must not hand it to nobody either.
+  await f.fetch([Uri.create({ value: secret, cache: true })], scratchDir());
+  for (const value of [secret, pathToFileURL(secret).href]) {
+    const err = await f.fetch([Uri.create({ value, cache: true })], scratchDir(), 'nobody').catch((e: unknown) => e);
+    assert.instance(err, FetchError);
+    assert.match((err as Error).message, /user 'nobody' may not read/);
+  }
+  const closed = path.join(scratchDir(), 'in-a-0700-dir.txt');
+  await writeFile(closed, 'x', { mode: 0o644 });
+  const err = await f.fetch([Uri.create({ value: closed })], scratchDir(), 'nobody').catch((e: unknown) => e);
+  assert.match((err as Error).message, /user 'nobody' may not search/);
 });
 
 test.run();

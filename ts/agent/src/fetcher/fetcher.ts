@@ -11,11 +11,12 @@ import path from 'node:path';
 
 import type { Logger, Uri } from '@tessera/common';
 
-import { lookupUser } from '../containerizer/users.js';
+import { lookupUser, type PosixUser } from '../containerizer/users.js';
 import { FetcherCache, type CacheLease } from './cache.js';
 import { download, type DownloadLimits } from './download.js';
 import { FetchError } from './errors.js';
 import { extract, zipTool } from './extract.js';
+import { checkReadableBy } from './local-access.js';
 import { archiveKind, outputName, uriSource } from './uri.js';
 
 export interface FetcherOptions {
@@ -49,16 +50,19 @@ export class Fetcher {
    * shared cached download goes on for the others, only this wait ends.
    */
   async fetch(uris: Uri[], sandbox: string, user?: string, signal?: AbortSignal): Promise<void> {
+    const owner = otherUser(user);
     for (const uri of uris) {
       if (signal?.aborted) throw new FetchError(uri.value, ABORTED);
-      await this.fetchOne(uri, sandbox, signal);
+      await this.fetchOne(uri, sandbox, owner, signal);
     }
-    if (uris.length > 0) await this.handOver(uris[0]!.value, sandbox, user);
+    if (owner && uris.length > 0) await handOver(uris[0]!.value, sandbox, owner);
   }
 
-  private async fetchOne(uri: Uri, sandbox: string, signal: AbortSignal | undefined): Promise<void> {
+  private async fetchOne(uri: Uri, sandbox: string, owner: PosixUser | undefined, signal: AbortSignal | undefined): Promise<void> {
     const started = Date.now();
     const source = uriSource(uri.value);
+    // Also before a cache hit: another task may have cached what this one may not read.
+    if (source.kind === 'file' && owner) await checkReadableBy(uri.value, source.path, owner);
     const name = outputName(uri, source);
     const dest = path.join(sandbox, name);
     // Whatever an earlier URI's archive left under this name (a symlink to
@@ -86,17 +90,21 @@ export class Fetcher {
     if (uri.executable) await chmod(dest, 0o755);
     this.options.logger.info({ uri: uri.value, file: dest, extracted: !!kind, fromCache, ms: Date.now() - started }, 'fetched');
   }
+}
 
-  /** Files fetched as root for a task that runs as someone else become theirs (as Mesos chowns the sandbox). */
-  private async handOver(uri: string, sandbox: string, user: string | undefined): Promise<void> {
-    if (!user || process.getuid?.() !== 0) return;
-    const entry = lookupUser(user);
-    if (!entry || entry.uid === 0) return; // an unknown user fails at launch, with its own message
-    try {
-      await chownTree(sandbox, entry.uid, entry.gid);
-    } catch (err) {
-      throw new FetchError(uri, `handing the fetched files to user '${user}' failed: ${(err as Error).message}`);
-    }
+/** The task's user when the agent is root and the task runs as someone else (not root), else undefined. */
+function otherUser(user: string | undefined): PosixUser | undefined {
+  if (!user || process.getuid?.() !== 0) return undefined;
+  const entry = lookupUser(user);
+  return entry && entry.uid !== 0 ? entry : undefined; // an unknown user fails at launch, with its own message
+}
+
+/** Files fetched as root for a task that runs as someone else become theirs (as Mesos chowns the sandbox). */
+async function handOver(uri: string, sandbox: string, owner: PosixUser): Promise<void> {
+  try {
+    await chownTree(sandbox, owner.uid, owner.gid);
+  } catch (err) {
+    throw new FetchError(uri, `handing the fetched files to user '${owner.name}' failed: ${(err as Error).message}`);
   }
 }
 
