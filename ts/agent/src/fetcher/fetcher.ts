@@ -13,7 +13,7 @@ import type { Logger, Uri } from '@tessera/common';
 
 import { lookupUser, type PosixUser } from '../containerizer/users.js';
 import { FetcherCache, type CacheLease } from './cache.js';
-import { download, type DownloadLimits } from './download.js';
+import { describe, download, type DownloadLimits } from './download.js';
 import { FetchError } from './errors.js';
 import { extract, zipTool } from './extract.js';
 import { checkReadableBy } from './local-access.js';
@@ -53,7 +53,12 @@ export class Fetcher {
     const owner = otherUser(user);
     for (const uri of uris) {
       if (signal?.aborted) throw new FetchError(uri.value, ABORTED);
-      await this.fetchOne(uri, sandbox, owner, signal);
+      try {
+        await this.fetchOne(uri, sandbox, owner, signal);
+      } catch (err) {
+        // Whatever failed (a chmod, a full disk), the task hears FETCH_FAILED naming the URI.
+        throw err instanceof FetchError ? err : new FetchError(uri.value, describe(err));
+      }
     }
     if (owner && uris.length > 0) await handOver(uris[0]!.value, sandbox, owner);
   }
