@@ -17,7 +17,7 @@ import type Docker from 'dockerode';
  * and is flushed to the sandbox files; that one never rejects.
  */
 export async function attachOutput(docker: Docker, container: Docker.Container, sandbox: string, signal: AbortSignal): Promise<{ done: Promise<void> }> {
-  const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: true })) as unknown as Readable;
+  const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
   return { done: copyOutput(docker, async () => stream, sandbox, signal) };
 }
 
