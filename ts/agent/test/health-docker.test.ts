@@ -7,11 +7,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { HealthCheck_Type, TaskState } from '@tessera/common';
+import { HealthCheck_Type, TaskState, silentLogger } from '@tessera/common';
+
+import { LABEL } from '../src/containerizer/docker/labels.js';
+import { startAgent } from '../src/index.js';
 
 import { docker, dockerContainer, removeContainersOf, TEST_IMAGE } from './docker-helpers.js';
-import { FRAMEWORK } from './helpers.js';
-import { commandCheck, healthyTask, quickCheck, startRig, waitForEnd, waitForUpdateWhere, type HealthRig } from './health-helpers.js';
+import { FRAMEWORK, waitFor } from './helpers.js';
+import { commandCheck, healthUpdates, healthyTask, quickCheck, startRig, waitForEnd, waitForUpdateWhere, type HealthRig } from './health-helpers.js';
 
 let rig: HealthRig | undefined;
 let why = '';
@@ -53,6 +56,33 @@ test("a TCP check probes the container's network (none): a port open on the host
   const unhealthy = await waitForUpdateWhere(rig.master, 'docker-tcp', 'healthy=false', (u) => u.status!.healthy === false, 20_000);
   assert.match(unhealthy.status!.message, /ECONNREFUSED/);
   const end = await waitForEnd(rig.master, 'docker-tcp', 20_000);
+  assert.is(end.status!.state, TaskState.KILLED);
+  assert.is(end.status!.healthy, false);
+});
+
+test('after an agent restart, a re-attached Docker task is checked again (and killed when it turns unhealthy)', async () => {
+  if (!rig) return console.log(`  (skipped: ${why})`);
+  const { master, workDir } = rig;
+  const check = commandCheck('test -f /tmp/alive', { gracePeriodSeconds: 20, consecutiveFailures: 2 });
+  const task = healthyTask('docker-back', 'touch /tmp/alive; exec sleep 60', check, { container: dockerContainer() });
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  await waitForUpdateWhere(master, 'docker-back', 'healthy=true', (u) => u.status!.healthy === true, 20_000);
+  await rig.agent.stop({ killTasks: false });
+  const before = healthUpdates(master, 'docker-back').length;
+
+  const again = await startAgent({ master: master.address, workDir, port: 0, logger: silentLogger(), containerizers: ['native', 'docker'] });
+  rig.agent = again;
+  await again.registered;
+  await waitFor('a health update from the restarted agent', () => healthUpdates(master, 'docker-back').length > before, 20_000);
+  assert.is(healthUpdates(master, 'docker-back').at(-1), true);
+
+  // The restarted agent's checker acts on failures too.
+  const [container] = await docker.listContainers({ filters: { label: [`${LABEL.taskId}=docker-back`] } }).catch(() => []);
+  assert.ok(container, 'the task\'s container, by its label');
+  const target = docker.getContainer(container!.Id);
+  const exec = await target.exec({ Cmd: ['rm', '/tmp/alive'] });
+  await exec.start({ Detach: true });
+  const end = await waitForEnd(master, 'docker-back', 20_000);
   assert.is(end.status!.state, TaskState.KILLED);
   assert.is(end.status!.healthy, false);
 });

@@ -13,6 +13,7 @@ import { isRunning, isTerminalState, shellTask, tempDir, waitFor } from './helpe
 
 export interface HealthRig {
   master: FakeMaster;
+  /** A test restarting the agent puts the new one here, so stop() stops it. */
   agent: AgentHandle;
   workDir: string;
   /** Stops the agent (passing `options` on) and the fake master; safe to call twice. */
@@ -33,25 +34,30 @@ export async function startRig(options: Partial<AgentOptions> = {}): Promise<Hea
     ...options,
   });
   await agent.registered;
-  const acked = new Set<string>();
+  // Every update received is acknowledged once, resends included: a resend
+  // means the agent did not hear (or keep) the earlier ack, e.g. across its restart.
+  let acked = 0;
   const acker = setInterval(() => {
-    for (const update of master.updates()) {
-      const key = Buffer.from(update.status!.uuid).toString('hex');
-      if (acked.has(key)) continue;
-      acked.add(key);
-      master.acknowledge(update);
+    const updates = master.updates();
+    for (; acked < updates.length; acked++) {
+      try {
+        master.acknowledge(updates[acked]!);
+      } catch {
+        break; // no agent connected just now (a restart): retried on the next tick
+      }
     }
   }, 10);
-  return {
+  const rig: HealthRig = {
     master,
     agent,
     workDir,
     async stop(options) {
       clearInterval(acker);
-      await agent.stop(options);
+      await rig.agent.stop(options); // the agent of the moment (a test may restart it)
       await master.stop();
     },
   };
+  return rig;
 }
 
 /** Updates of a task, one per uuid (resends dropped), in order. */

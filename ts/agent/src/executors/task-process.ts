@@ -28,14 +28,7 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
       () => (task.abortFetch = undefined),
     );
     if (task.killing) throw new KilledDuringLaunch();
-    const env = processEnvironment(command.environment, {
-      ...portVariables(task.info.resources),
-      TESSERA_SANDBOX: task.sandbox,
-      TESSERA_TASK_ID: task.info.taskId,
-      TESSERA_FRAMEWORK_ID: task.frameworkId,
-      TESSERA_EXECUTOR_ID: executor.executorId,
-      TESSERA_AGENT_ID: agent.agentId ?? '',
-    });
+    const env = taskEnvironment(agent, executor, task);
     // So a restarted agent can take the task back if its container outlives it (Docker).
     if (executor.kind === 'command') checkpointLaunch(agent, executor, task);
     const container = await agent.containerizer.launch({
@@ -79,6 +72,18 @@ export async function runTaskProcess(agent: Agent, executor: ExecutorRecord, tas
 }
 
 class KilledDuringLaunch extends Error {}
+
+/** The environment of the task's command (and of its COMMAND health check). */
+export function taskEnvironment(agent: Agent, executor: ExecutorRecord, task: TaskRecord): Record<string, string> {
+  return processEnvironment(task.info.command?.environment, {
+    ...portVariables(task.info.resources),
+    TESSERA_SANDBOX: task.sandbox,
+    TESSERA_TASK_ID: task.info.taskId,
+    TESSERA_FRAMEWORK_ID: task.frameworkId,
+    TESSERA_EXECUTOR_ID: executor.executorId,
+    TESSERA_AGENT_ID: agent.agentId ?? '',
+  });
+}
 
 type Outcome = [TaskState, { message: string; exitCode?: number; reason?: TaskStatus_Reason; healthy?: boolean }];
 

@@ -10,7 +10,8 @@ import { TaskState, TaskStatus_Reason, TaskStatus_Source } from '@tessera/common
 
 import type { Agent } from '../agent.js';
 import type { Container } from '../containerizer/containerizer.js';
-import { outcome } from '../executors/task-process.js';
+import { outcome, taskEnvironment } from '../executors/task-process.js';
+import { startTaskHealth } from '../health/task-health.js';
 import type { ExecutorRecord, TaskRecord } from '../records.js';
 import { isTerminal } from '../task-states.js';
 import { readLaunch, type LaunchCheckpoint } from './launch-checkpoint.js';
@@ -18,7 +19,10 @@ import { readLaunch, type LaunchCheckpoint } from './launch-checkpoint.js';
 /** The tail of runTaskProcess for a re-attached container: wait for its end and report it. */
 export async function superviseReattached(agent: Agent, executor: ExecutorRecord, task: TaskRecord, container: Container): Promise<void> {
   task.container = container;
+  // Its health checks resume (a new grace period; the first result is reported again).
+  const health = task.state === TaskState.RUNNING ? startTaskHealth(agent, task, container, taskEnvironment(agent, executor, task)) : undefined;
   const exit = await container.exited;
+  health?.stop();
   task.container = undefined;
   agent.status(task, ...outcome(task, exit));
   agent.taskEnded(executor, task);
