@@ -9,18 +9,23 @@
 //   2. concurrent: --concurrent RunTasks written at once; time until all are
 //      RUNNING; then all killed, time until all are terminal (containers and
 //      cgroups gone).
+//   3. direct: the same --concurrent launches through the Containerizer API
+//      alone (createContainerizer, as the agent builds it): launch() resolved
+//      = the task's process runs. The difference to 2. is the agent's own
+//      path (sandboxes, fsynced status updates, the stream).
 // Tasks run `sleep 600` with --cpus (default 0.25) and mem 32, so native
 // containers get real cgroup limits. The CFS quota holds the container's own
 // start-up (unshare, its init, the shell) too: at cpus 0.01 (1 ms of CPU per
 // 100 ms) a native launch takes ≈ 150-450 ms instead of ≈ 25 ms.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { CommandInfo, ContainerInfo, ContainerInfo_Type, TaskInfo, TaskState, createLogger, type Resource } from '@tessera/common';
 
+import { createContainerizer } from '../../ts/agent/src/containerizer/choose.js';
 import { startAgent, type AgentHandle } from '../../ts/agent/src/index.js';
 import { summarize } from '../allocator/stats.js';
 import { BenchMaster } from './bench-master.js';
@@ -53,10 +58,15 @@ interface Result {
   containerizer: Name;
   sequential: ReturnType<typeof summarize>;
   concurrent: { tasks: number; allRunningMs: number; perSecond: number; allKilledMs: number; failed: number };
+  direct?: { tasks: number; allLaunchedMs: number; perSecond: number; allKilledMs: number };
 }
 
 const results: Result[] = [];
-for (const name of names) results.push(await measure(name));
+for (const name of names) {
+  const result = await measure(name);
+  if (name !== 'docker') result.direct = await direct(name);
+  results.push(result);
+}
 
 console.log(`\nbench:containers (task cpus ${cpus}, mem 32 MiB, ${samples} sequential samples) on ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, node ${process.version}`);
 console.log('containerizer | launch → RUNNING p50 | p99 | mean | max | concurrent: all RUNNING | launches/s | all killed | failed');
@@ -67,7 +77,12 @@ for (const r of results) {
       `${r.concurrent.tasks} in ${ms(r.concurrent.allRunningMs)} | ${r.concurrent.perSecond.toFixed(0)}/s | ${ms(r.concurrent.allKilledMs)} | ${r.concurrent.failed}`,
   );
 }
-console.log('(Mesos 1.7: about 1,000 containers on one agent in about 30 s, ≈ 33/s)');
+console.log(`containerizer API alone, ${concurrent} concurrent launch() calls:`);
+for (const r of results) {
+  if (!r.direct) continue;
+  console.log(`${r.containerizer.padEnd(13)} | all launched in ${ms(r.direct.allLaunchedMs)} (${r.direct.perSecond.toFixed(0)}/s) | all killed in ${ms(r.direct.allKilledMs)}`);
+}
+console.log('(Mesos: about 1,000 containers on one agent in about 30 s, ≈ 33/s)');
 console.log(JSON.stringify({ bench: 'containers', at: new Date().toISOString(), samples, cpus, results }));
 
 async function measure(name: Name): Promise<Result> {
@@ -108,6 +123,44 @@ async function measure(name: Name): Promise<Result> {
   } finally {
     await agent?.stop();
     await master.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function direct(name: 'posix' | 'native'): Promise<NonNullable<Result['direct']>> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `tessera-bench-containers-direct-${name}-`));
+  const containerizer = createContainerizer({
+    names: [name],
+    logger: createLogger('agent', { level: 'warn' }),
+    checkpointDir: path.join(workDir, 'meta', 'containers'),
+    cgroupsRoot: '/sys/fs/cgroup',
+    pidsMax: 4096,
+    workDir,
+    gpus: 0,
+  });
+  try {
+    const t0 = performance.now();
+    const containers = await Promise.all(
+      Array.from({ length: concurrent }, async (_, i) => {
+        const sandbox = path.join(workDir, `sandbox-${i}`);
+        mkdirSync(sandbox);
+        const t = task(name, `direct-${name}-${i}`);
+        return containerizer.launch({
+          containerId: `direct-${i}`,
+          command: { shell: true, value: t.command!.value, arguments: [] },
+          sandbox,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          resources: t.resources,
+        });
+      }),
+    );
+    const allLaunchedMs = performance.now() - t0;
+    const t1 = performance.now();
+    await Promise.all(containers.map((c) => containerizer.kill(c.containerId, 0)));
+    const allKilledMs = performance.now() - t1;
+    return { tasks: concurrent, allLaunchedMs, perSecond: concurrent / (allLaunchedMs / 1000), allKilledMs };
+  } finally {
+    for (const c of containerizer.containers()) await containerizer.kill(c.containerId, 0);
     rmSync(workDir, { recursive: true, force: true });
   }
 }
