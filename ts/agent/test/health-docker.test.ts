@@ -4,12 +4,13 @@
 // container's loopback (network none), not the agent's. Skipped, saying why,
 // where no dockerd or image is available.
 
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { HealthCheck_Type, TaskState, silentLogger } from '@tessera/common';
 
-import { LABEL } from '../src/containerizer/docker/labels.js';
 import { startAgent } from '../src/index.js';
 
 import { docker, dockerContainer, removeContainersOf, TEST_IMAGE } from './docker-helpers.js';
@@ -38,7 +39,8 @@ test.after(async () => {
 test("a COMMAND check runs inside the container: the image's files, not the host's", async () => {
   if (!rig) return console.log(`  (skipped: ${why})`);
   // The host has /work (this repository); the busybox image does not.
-  const check = commandCheck('test -x /bin/busybox && test ! -e /work', { gracePeriodSeconds: 20 });
+  // Its environment is the container's too: TESSERA_SANDBOX is the sandbox's mount, the working directory.
+  const check = commandCheck('test -x /bin/busybox && test ! -e /work && test "$TESSERA_SANDBOX" = "$PWD"', { gracePeriodSeconds: 20 });
   const task = healthyTask('docker-cmd', 'exec sleep 30', check, { container: dockerContainer() });
   rig.master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
   const healthy = await waitForUpdateWhere(rig.master, 'docker-cmd', 'healthy=true', (u) => u.status!.healthy === true, 20_000);
@@ -63,8 +65,8 @@ test("a TCP check probes the container's network (none): a port open on the host
 test('after an agent restart, a re-attached Docker task is checked again (and killed when it turns unhealthy)', async () => {
   if (!rig) return console.log(`  (skipped: ${why})`);
   const { master, workDir } = rig;
-  const check = commandCheck('test -f /tmp/alive', { gracePeriodSeconds: 20, consecutiveFailures: 2 });
-  const task = healthyTask('docker-back', 'touch /tmp/alive; exec sleep 60', check, { container: dockerContainer() });
+  const check = commandCheck('test -f alive', { gracePeriodSeconds: 20, consecutiveFailures: 2 });
+  const task = healthyTask('docker-back', 'touch alive; exec sleep 60', check, { container: dockerContainer() });
   master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
   await waitForUpdateWhere(master, 'docker-back', 'healthy=true', (u) => u.status!.healthy === true, 20_000);
   await rig.agent.stop({ killTasks: false });
@@ -76,12 +78,9 @@ test('after an agent restart, a re-attached Docker task is checked again (and ki
   await waitFor('a health update from the restarted agent', () => healthUpdates(master, 'docker-back').length > before, 20_000);
   assert.is(healthUpdates(master, 'docker-back').at(-1), true);
 
-  // The restarted agent's checker acts on failures too.
-  const [container] = await docker.listContainers({ filters: { label: [`${LABEL.taskId}=docker-back`] } }).catch(() => []);
-  assert.ok(container, 'the task\'s container, by its label');
-  const target = docker.getContainer(container!.Id);
-  const exec = await target.exec({ Cmd: ['rm', '/tmp/alive'] });
-  await exec.start({ Detach: true });
+  // The restarted agent's checker acts on failures too (the sandbox is the container's working directory).
+  const sandbox = again.state().frameworks.flatMap((f) => f.executors).find((e) => e.id === 'docker-back')!.sandbox;
+  rmSync(path.join(sandbox, 'alive'));
   const end = await waitForEnd(master, 'docker-back', 20_000);
   assert.is(end.status!.state, TaskState.KILLED);
   assert.is(end.status!.healthy, false);

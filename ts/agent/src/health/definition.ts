@@ -14,7 +14,16 @@ export const DEFAULT_CONSECUTIVE_FAILURES = 3;
 export const MAX_DURATION_SECONDS = 86_400;
 
 export type Probe =
-  | { type: 'command'; shell: boolean; value: string; arguments: string[]; env: Record<string, string> }
+  | {
+      type: 'command';
+      shell: boolean;
+      value: string;
+      arguments: string[];
+      /** The task's environment as the agent made it. */
+      taskEnv: Record<string, string>;
+      /** The check's own variables, set on top of the task's. */
+      ownEnv: Record<string, string>;
+    }
   | { type: 'http'; port: number; path: string }
   | { type: 'tcp'; port: number };
 
@@ -79,9 +88,9 @@ function probeOf(check: HealthCheck, taskEnv: Record<string, string>): Probe {
   if (check.type === HealthCheck_Type.HTTP) return { type: 'http', port: check.http!.port, path: check.http!.path || '/' };
   if (check.type === HealthCheck_Type.TCP) return { type: 'tcp', port: check.tcp!.port };
   const command = check.command!;
-  const env = { ...taskEnv };
-  for (const variable of command.environment?.variables ?? []) env[variable.name] = variable.value;
-  return { type: 'command', shell: command.shell, value: command.value, arguments: command.arguments, env };
+  const ownEnv: Record<string, string> = {};
+  for (const variable of command.environment?.variables ?? []) ownEnv[variable.name] = variable.value;
+  return { type: 'command', shell: command.shell, value: command.value, arguments: command.arguments, taskEnv, ownEnv };
 }
 
 function portProblem(field: string, port: number): string | undefined {

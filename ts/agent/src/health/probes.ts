@@ -3,6 +3,7 @@
 // Each runs in the task's namespaces when it has its own (namespaces.ts), and
 // is bounded by the check's timeout.
 
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 
 import type { Probe } from './definition.js';
@@ -48,10 +49,27 @@ async function commandProbe(
   const argv = probe.shell ? ['sh', '-c', probe.value] : [probe.value, ...probe.arguments.slice(1)];
   const user = target.uid !== undefined && target.gid !== undefined ? { uid: target.uid, gid: target.gid } : undefined;
   const prefix = nsenterPrefix(target.pid, await foreignNamespaceFlags(target.pid), user);
+  // Inside a container the task's environment is the one it sees there (Docker
+  // points TESSERA_SANDBOX at its mount): read it from the process entered.
+  const taskEnv = (prefix.length > 0 ? await processEnvironment(target.pid) : undefined) ?? probe.taskEnv;
   // Entering namespaces takes root: nsenter switches user inside; otherwise the spawn does.
-  const run = { cwd: target.sandbox, env: probe.env, timeoutMs, signal };
+  const run = { cwd: target.sandbox, env: { ...taskEnv, ...probe.ownEnv }, timeoutMs, signal };
   const result = await runProgram([...prefix, ...argv], prefix.length > 0 ? run : { ...run, uid: target.uid, gid: target.gid });
   return programVerdict('command', result, timeoutMs);
+}
+
+/** A process's environment (/proc/<pid>/environ), or undefined when it cannot be read. */
+async function processEnvironment(pid: number): Promise<Record<string, string> | undefined> {
+  try {
+    const env: Record<string, string> = {};
+    for (const entry of (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return Object.keys(env).length > 0 ? env : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function programVerdict(what: string, result: ProgramResult, timeoutMs: number): ProbeResult {
