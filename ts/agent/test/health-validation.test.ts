@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 
 import { CommandInfo, HealthCheck, HealthCheck_Type, TaskState, TaskStatus_Reason } from '@tessera/common';
 
-import { healthCheckProblem } from '../src/health/definition.js';
+import { healthCheckPlan, healthCheckProblem } from '../src/health/definition.js';
 import { FRAMEWORK, shellTask } from './helpers.js';
 import { startRig, waitForEnd, type HealthRig } from './health-helpers.js';
 
@@ -38,6 +38,25 @@ test('healthCheckProblem: each bad HealthCheck names its field', () => {
   }
   const good = HealthCheck.create({ type: HealthCheck_Type.TCP, tcp: { port: 8080 } });
   assert.is(healthCheckProblem('task.health_check', good), undefined);
+});
+
+test('healthCheckPlan: unset (0) interval, timeout and consecutive_failures take Mesos defaults; delay and grace 0 mean none', () => {
+  const plan = healthCheckPlan(HealthCheck.create({ type: HealthCheck_Type.TCP, tcp: { port: 8080 } }), {});
+  assert.equal(plan, { probe: { type: 'tcp', port: 8080 }, delayMs: 0, intervalMs: 10_000, timeoutMs: 20_000, consecutiveFailures: 3, gracePeriodMs: 0 });
+  const given = HealthCheck.create({
+    type: HealthCheck_Type.HTTP,
+    http: { port: 80, path: '' },
+    delaySeconds: 1.5,
+    intervalSeconds: 0.25,
+    timeoutSeconds: 2,
+    consecutiveFailures: 7,
+    gracePeriodSeconds: 30,
+  });
+  // An empty path is '/'.
+  assert.equal(healthCheckPlan(given, {}), { probe: { type: 'http', port: 80, path: '/' }, delayMs: 1500, intervalMs: 250, timeoutMs: 2000, consecutiveFailures: 7, gracePeriodMs: 30_000 });
+  const command = HealthCheck.create({ type: HealthCheck_Type.COMMAND, command: CommandInfo.create({ shell: true, value: 'true', environment: { variables: [{ name: 'A', value: 'check' }] } }) });
+  const probe = healthCheckPlan(command, { A: 'task', B: 'task' }).probe;
+  assert.equal(probe, { type: 'command', shell: true, value: 'true', arguments: [], taskEnv: { A: 'task', B: 'task' }, ownEnv: { A: 'check' } });
 });
 
 test('through the agent: a bad HealthCheck → TASK_ERROR / TASK_INVALID naming the field, for a task and in a group', async () => {
