@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 
 import { TaskState, TaskStatus_Reason } from '@tessera/common';
 
-import { FRAMEWORK, isRunning, shellTask, waitFor } from './helpers.js';
+import { FRAMEWORK, isRunning, isTerminalState, shellTask, waitFor } from './helpers.js';
 import {
   commandCheck,
   distinctUpdates,
@@ -165,6 +165,18 @@ test('a task of a group killed by its health check ends KILLED, and its group wi
   const fine = await waitForEnd(master, 'pod-fine');
   assert.is(fine.status!.state, TaskState.KILLED);
   assert.is(fine.status!.healthy, undefined);
+});
+
+test('the check runs as the task\'s user (default containerizer)', async () => {
+  if (process.getuid?.() !== 0) return console.log('  (skipped: needs root to switch users)');
+  const { master } = rig;
+  const task = healthyTask('user-1', 'exec sleep 30', commandCheck('test "$(id -u)" = 65534', { gracePeriodSeconds: 10 }));
+  task.command!.user = 'nobody';
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const first = await waitForUpdateWhere(master, 'user-1', 'a health result', (u) => u.status!.healthy !== undefined || isTerminalState(u.status!.state));
+  assert.is(first.status!.healthy, true, first.status!.message);
+  master.send({ killTask: { frameworkId: FRAMEWORK.id, taskId: 'user-1' } });
+  await waitForEnd(master, 'user-1');
 });
 
 test.run();

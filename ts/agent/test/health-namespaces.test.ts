@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 
 import { CommandInfo, HealthCheck_Type, TaskState } from '@tessera/common';
 
-import { FRAMEWORK, waitFor } from './helpers.js';
+import { FRAMEWORK, isTerminalState, waitFor } from './helpers.js';
 import {
   closedPort,
   commandCheck,
@@ -113,5 +113,17 @@ function namespaceOfChildren(pid: number): string | undefined {
     return undefined;
   }
 }
+
+test('the check runs as the task\'s user (POSIX containerizer)', async () => {
+  if (process.getuid?.() !== 0) return console.log('  (skipped: needs root to switch users)');
+  const { master } = rig;
+  const task = healthyTask('user-posix', 'exec sleep 30', commandCheck('test "$(id -u)" = 65534', { gracePeriodSeconds: 10 }));
+  task.command!.user = 'nobody';
+  master.send({ runTask: { frameworkInfo: FRAMEWORK, task } });
+  const first = await waitForUpdateWhere(master, 'user-posix', 'a health result', (u) => u.status!.healthy !== undefined || isTerminalState(u.status!.state));
+  assert.is(first.status!.healthy, true, first.status!.message);
+  master.send({ killTask: { frameworkId: FRAMEWORK.id, taskId: 'user-posix' } });
+  await waitForEnd(master, 'user-posix');
+});
 
 test.run();
