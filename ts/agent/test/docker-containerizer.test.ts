@@ -67,7 +67,11 @@ test('a non-zero exit is its code; argv form runs the program with its arguments
 
 test('cpus and mem become Docker limits, visible in inspect and inside the container; ports are published', async () => {
   const { workDir, containerizer } = setup();
-  const s = spec(workDir, 'limits-1', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; echo ready > ready; sleep 30', {
+  // The container's own cgroup files: v2 (memory.max, cpu.max = "quota period") or v1, whichever the host runs.
+  const readLimits =
+    'if [ -f /sys/fs/cgroup/memory.max ]; then cat /sys/fs/cgroup/memory.max; tr " " "\\n" < /sys/fs/cgroup/cpu.max; ' +
+    'else cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; fi';
+  const s = spec(workDir, 'limits-1', `${readLimits}; echo ready > ready; sleep 30`, {
     resources: [scalar('cpus', 0.5), scalar('mem', 64), ports(31881, 31882)],
     container: dockerContainer(undefined, { docker: { image: 'tessera-test/busybox:latest', network: 'bridge', privileged: false, forcePullImage: false } }),
   });
