@@ -64,6 +64,9 @@ try_dockerd() {
 
 start_dockerd() {
   docker_answers && return 0
+  if [ "$(id -u)" != 0 ] && [ -S /var/run/docker.sock ] && docker info 2>&1 | grep -qi 'permission denied'; then
+    fail "dockerd runs but $(id -un) may not use /var/run/docker.sock: run as root, or join the docker group"
+  fi
   need_root "starting dockerd"
   if pgrep -x dockerd >/dev/null 2>&1; then
     # One is starting (or stuck): give it the timeout before starting another.
