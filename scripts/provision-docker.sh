@@ -64,7 +64,7 @@ try_dockerd() {
 
 start_dockerd() {
   docker_answers && return 0
-  if [ "$(id -u)" != 0 ] && [ -S /var/run/docker.sock ] && docker info 2>&1 | grep -qi 'permission denied'; then
+  if [ "$(id -u)" != 0 ] && [ -S /var/run/docker.sock ] && [[ "$(docker info 2>&1)" == *"permission denied"* ]]; then
     fail "dockerd runs but $(id -un) may not use /var/run/docker.sock: run as root, or join the docker group"
   fi
   need_root "starting dockerd"
