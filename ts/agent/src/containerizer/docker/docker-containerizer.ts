@@ -1,7 +1,7 @@
 // DockerContainerizer: each container is a Docker container made through the
 // Engine API on the local socket. Launch: image (by pull policy) → create
-// (limits, sandbox mount, ports, labels) → follow its logs into the sandbox →
-// start. Exit: wait, then inspect (exit code, OOM kill), then remove. Kill:
+// (limits, sandbox mount, ports, labels) → attach its output to the sandbox
+// files → start. Exit: wait, then inspect (exit code, OOM kill), then remove. Kill:
 // SIGTERM, SIGKILL after the grace (to the milliseconds, which `docker stop -t`
 // cannot do). Recover: the agent's labelled containers are re-attached when
 // the agent still knows their task, and stopped and removed when not.
@@ -29,7 +29,7 @@ import { containerUsage } from './usage.js';
 
 export interface DockerContainerizerOptions {
   logger: Logger;
-  /** The agent's work dir; its containers carry it as a label (default: none can be recovered). */
+  /** The agent's work dir: its containers carry it as a label, which is how recover() tells them from other agents'. */
   workDir: string;
   /** The Docker Engine's unix socket; default /var/run/docker.sock. */
   dockerSocket?: string;
