@@ -30,7 +30,7 @@ export function createOptions(spec: ContainerSpec, workDir: string): Docker.Cont
   }
   const ports = network === 'bridge' ? taskPorts(spec.resources) : [];
   if (ports.length > MAX_PUBLISHED_PORTS) {
-    throw new ContainerLaunchError(`resources.ports: ${ports.length} ports to publish; the Docker containerizer publishes at most ${MAX_PUBLISHED_PORTS}`);
+    throw new ContainerLaunchError(`resources.ports: more than ${MAX_PUBLISHED_PORTS} ports to publish; the Docker containerizer publishes at most ${MAX_PUBLISHED_PORTS} (use network host)`);
   }
   const { entrypoint, cmd } = command(spec);
   const hostname = spec.container?.hostname;
