@@ -28,7 +28,8 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v docker >/dev/null 2>&1 || missing+=(docker.io)
-  [ -x /bin/busybox ] || missing+=(busybox-static)
+  # The image has no libc: its busybox must be the static one (Debian's plain busybox is dynamic).
+  if [ ! -x /bin/busybox ] || [[ "$(ldd /bin/busybox 2>&1)" != *"not a dynamic"* ]]; then missing+=(busybox-static); fi
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root "installing ${missing[*]}"
   say "installing ${missing[*]} (apt-get)"
