@@ -11,7 +11,7 @@ import { silentLogger } from '@tessera/common';
 import { ContainerLaunchError, type ContainerSpec } from '../src/containerizer/containerizer.js';
 import { DockerContainerizer } from '../src/containerizer/docker/docker-containerizer.js';
 import { LABEL } from '../src/containerizer/docker/labels.js';
-import { containersOf, docker, dockerContainer, ports, removeContainersOf, requireDocker, scalar } from './docker-helpers.js';
+import { TEST_IMAGE, containersOf, docker, dockerContainer, ports, removeContainersOf, requireDocker, scalar } from './docker-helpers.js';
 import { tempDir, waitFor } from './helpers.js';
 
 const workDirs: string[] = [];
@@ -134,15 +134,33 @@ test('kill: SIGTERM first (the task may clean up), SIGKILL after the grace when 
   assert.equal(await containersOf(workDir), []);
 });
 
-test('an image that is not local and cannot be pulled is a launch error naming it', async () => {
+// Pulls go to a registry on loopback port 1, where nothing listens: the pull
+// fails at once and no traffic leaves the machine.
+const NO_REGISTRY = '127.0.0.1:1';
+
+test('pull policy: an image not here is pulled, force_pull_image always pulls; a failed pull is a launch error naming the image', async () => {
   const { workDir, containerizer } = setup();
-  const s = spec(workDir, 'nopull-1', 'true', { container: dockerContainer('tessera-test/not-there:1') });
+  const missing = spec(workDir, 'nopull-1', 'true', { container: dockerContainer(`${NO_REGISTRY}/tessera-test/not-there:1`) });
+  await containerizer.launch(missing).then(
+    () => assert.unreachable('launch should fail'),
+    (err: Error) => {
+      assert.instance(err, ContainerLaunchError);
+      assert.match(err.message, /cannot pull image '127\.0\.0\.1:1\/tessera-test\/not-there:1': .*connection refused/);
+    },
+  );
+  // force_pull_image pulls even an image that is here (so it fails too); without it the local image runs.
+  const local = `${NO_REGISTRY}/tessera-test/busybox`;
+  await docker.getImage(TEST_IMAGE).tag({ repo: local, tag: 'latest' });
   try {
-    await containerizer.launch(s);
-    assert.unreachable('launch should fail');
-  } catch (err) {
-    assert.instance(err, ContainerLaunchError);
-    assert.match((err as Error).message, /cannot pull image 'tessera-test\/not-there:1'/);
+    const docker_ = (force: boolean) => dockerContainer(undefined, { docker: { image: `${local}:latest`, network: 'none', privileged: false, forcePullImage: force } });
+    await containerizer.launch(spec(workDir, 'forcepull-1', 'true', { container: docker_(true) })).then(
+      () => assert.unreachable('a forced pull with no registry should fail'),
+      (err: Error) => assert.match(err.message, /cannot pull image '127\.0\.0\.1:1\/tessera-test\/busybox:latest'/),
+    );
+    const ran = await containerizer.launch(spec(workDir, 'localimage-1', 'true', { container: docker_(false) }));
+    assert.equal(await ran.exited, { code: 0, signal: null });
+  } finally {
+    await docker.getImage(`${local}:latest`).remove().catch(() => undefined);
   }
   const noImage = spec(workDir, 'noimage-1', 'true', { container: dockerContainer('') });
   await containerizer.launch(noImage).then(
