@@ -258,6 +258,19 @@ export interface ContainerInfo_DockerInfo {
   network: string;
   privileged: boolean;
   forcePullImage: boolean;
+  /** Task ports without a mapping are published on the same port inside. */
+  portMappings: ContainerInfo_DockerInfo_PortMapping[];
+}
+
+/**
+ * PortMapping publishes one of the task's host ports (from its ports
+ * resource) on another port inside the container (bridge network only).
+ */
+export interface ContainerInfo_DockerInfo_PortMapping {
+  hostPort: number;
+  containerPort: number;
+  /** "tcp" (default when empty) or "udp". */
+  protocol: string;
 }
 
 /** Volume mounts a host path into the container. */
@@ -1399,7 +1412,7 @@ export const ContainerInfo: MessageFns<ContainerInfo> = {
 };
 
 function createBaseContainerInfo_DockerInfo(): ContainerInfo_DockerInfo {
-  return { image: "", network: "", privileged: false, forcePullImage: false };
+  return { image: "", network: "", privileged: false, forcePullImage: false, portMappings: [] };
 }
 
 export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
@@ -1415,6 +1428,9 @@ export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
     }
     if (message.forcePullImage !== false) {
       writer.uint32(32).bool(message.forcePullImage);
+    }
+    for (const v of message.portMappings) {
+      ContainerInfo_DockerInfo_PortMapping.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1464,6 +1480,14 @@ export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
             message.forcePullImage = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.portMappings.push(ContainerInfo_DockerInfo_PortMapping.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1486,6 +1510,11 @@ export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
         : isSet(object.force_pull_image)
         ? globalThis.Boolean(object.force_pull_image)
         : false,
+      portMappings: globalThis.Array.isArray(object?.portMappings)
+        ? object.portMappings.map((e: any) => ContainerInfo_DockerInfo_PortMapping.fromJSON(e))
+        : globalThis.Array.isArray(object?.port_mappings)
+        ? object.port_mappings.map((e: any) => ContainerInfo_DockerInfo_PortMapping.fromJSON(e))
+        : [],
     };
   },
 
@@ -1503,6 +1532,9 @@ export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
     if (message.forcePullImage !== false) {
       obj.forcePullImage = message.forcePullImage;
     }
+    if (message.portMappings?.length) {
+      obj.portMappings = message.portMappings.map((e) => ContainerInfo_DockerInfo_PortMapping.toJSON(e));
+    }
     return obj;
   },
 
@@ -1515,6 +1547,116 @@ export const ContainerInfo_DockerInfo: MessageFns<ContainerInfo_DockerInfo> = {
     message.network = object.network ?? "";
     message.privileged = object.privileged ?? false;
     message.forcePullImage = object.forcePullImage ?? false;
+    message.portMappings = object.portMappings?.map((e) => ContainerInfo_DockerInfo_PortMapping.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseContainerInfo_DockerInfo_PortMapping(): ContainerInfo_DockerInfo_PortMapping {
+  return { hostPort: 0, containerPort: 0, protocol: "" };
+}
+
+export const ContainerInfo_DockerInfo_PortMapping: MessageFns<ContainerInfo_DockerInfo_PortMapping> = {
+  encode(message: ContainerInfo_DockerInfo_PortMapping, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostPort !== 0) {
+      writer.uint32(8).uint32(message.hostPort);
+    }
+    if (message.containerPort !== 0) {
+      writer.uint32(16).uint32(message.containerPort);
+    }
+    if (message.protocol !== "") {
+      writer.uint32(26).string(message.protocol);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerInfo_DockerInfo_PortMapping {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerInfo_DockerInfo_PortMapping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.hostPort = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.containerPort = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.protocol = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerInfo_DockerInfo_PortMapping {
+    return {
+      hostPort: isSet(object.hostPort)
+        ? globalThis.Number(object.hostPort)
+        : isSet(object.host_port)
+        ? globalThis.Number(object.host_port)
+        : 0,
+      containerPort: isSet(object.containerPort)
+        ? globalThis.Number(object.containerPort)
+        : isSet(object.container_port)
+        ? globalThis.Number(object.container_port)
+        : 0,
+      protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
+    };
+  },
+
+  toJSON(message: ContainerInfo_DockerInfo_PortMapping): unknown {
+    const obj: any = {};
+    if (message.hostPort !== 0) {
+      obj.hostPort = Math.round(message.hostPort);
+    }
+    if (message.containerPort !== 0) {
+      obj.containerPort = Math.round(message.containerPort);
+    }
+    if (message.protocol !== "") {
+      obj.protocol = message.protocol;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContainerInfo_DockerInfo_PortMapping>): ContainerInfo_DockerInfo_PortMapping {
+    return ContainerInfo_DockerInfo_PortMapping.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContainerInfo_DockerInfo_PortMapping>): ContainerInfo_DockerInfo_PortMapping {
+    const message = createBaseContainerInfo_DockerInfo_PortMapping();
+    message.hostPort = object.hostPort ?? 0;
+    message.containerPort = object.containerPort ?? 0;
+    message.protocol = object.protocol ?? "";
     return message;
   },
 };
