@@ -73,7 +73,7 @@ test('cpus and mem become Docker limits, visible in inspect and inside the conta
     'else cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; fi';
   const s = spec(workDir, 'limits-1', `${readLimits}; echo ready > ready; sleep 30`, {
     resources: [scalar('cpus', 0.5), scalar('mem', 64), ports(31881, 31882)],
-    container: dockerContainer(undefined, { docker: { image: 'tessera-test/busybox:latest', network: 'bridge', privileged: false, forcePullImage: false } }),
+    container: dockerContainer(TEST_IMAGE, { network: 'bridge', portMappings: [{ hostPort: 31882, containerPort: 8080, protocol: '' }] }),
   });
   const container = await containerizer.launch(s);
   assert.ok(container.pid > 0, 'the host pid of the running container');
@@ -90,7 +90,8 @@ test('cpus and mem become Docker limits, visible in inspect and inside the conta
   assert.is(inspect.HostConfig.CpuShares, 512);
   assert.is(inspect.HostConfig.Memory, 67_108_864);
   assert.is(inspect.HostConfig.MemorySwap, 67_108_864);
-  assert.equal(inspect.HostConfig.PortBindings, { '31881/tcp': [{ HostIp: '', HostPort: '31881' }], '31882/tcp': [{ HostIp: '', HostPort: '31882' }] });
+  // 31881 on the same port inside; 31882 mapped to 8080.
+  assert.equal(inspect.HostConfig.PortBindings, { '31881/tcp': [{ HostIp: '', HostPort: '31881' }], '8080/tcp': [{ HostIp: '', HostPort: '31882' }] });
   assert.is(inspect.Config.Labels[LABEL.taskId], s.containerId);
   assert.is(inspect.Config.Labels[LABEL.agentId], 'agent-1');
   // Inside: the memory cgroup's limit, and a CFS quota of half a period.
@@ -152,7 +153,7 @@ test('pull policy: an image not here is pulled, force_pull_image always pulls; a
   const local = `${NO_REGISTRY}/tessera-test/busybox`;
   await docker.getImage(TEST_IMAGE).tag({ repo: local, tag: 'latest' });
   try {
-    const docker_ = (force: boolean) => dockerContainer(undefined, { docker: { image: `${local}:latest`, network: 'none', privileged: false, forcePullImage: force } });
+    const docker_ = (force: boolean) => dockerContainer(`${local}:latest`, { forcePullImage: force });
     await containerizer.launch(spec(workDir, 'forcepull-1', 'true', { container: docker_(true) })).then(
       () => assert.unreachable('a forced pull with no registry should fail'),
       (err: Error) => assert.match(err.message, /cannot pull image '127\.0\.0\.1:1\/tessera-test\/busybox:latest'/),

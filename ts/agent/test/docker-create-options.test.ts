@@ -16,7 +16,7 @@ function spec(extra: Partial<ContainerSpec> = {}): ContainerSpec {
     command: { shell: true, value: 'echo hi', arguments: [] },
     env: { PATH: process.env.PATH ?? '', TESSERA_SANDBOX: '/work/sandboxes/c-1', TESSERA_TASK_ID: 't-1', GREETING: 'hello' },
     resources: [],
-    container: dockerContainer('img:1', { docker: { image: 'img:1', network: '', privileged: false, forcePullImage: false } }),
+    container: dockerContainer('img:1', { network: '' }),
     ...extra,
   };
 }
@@ -60,8 +60,30 @@ test('cpus, mem and ports: 1.5 cpus = 1.5e9 NanoCpus and 1536 shares; 100 MiB = 
   // Under 6 MiB Docker refuses the container: the floor is taken instead.
   assert.is(createOptions(spec({ resources: [scalar('mem', 1)] }), '/work').HostConfig!.Memory, 6 * 1024 * 1024);
   // Host network: the ports are the host's already, nothing to publish.
-  const host = spec({ resources: [ports(31000, 31001)], container: dockerContainer('img:1', { docker: { image: 'img:1', network: 'host', privileged: false, forcePullImage: false } }) });
+  const host = spec({ resources: [ports(31000, 31001)], container: dockerContainer('img:1', { network: 'host' }) });
   assert.equal(createOptions(host, '/work').HostConfig!.PortBindings, {});
+});
+
+test('port mappings: a mapped host port is published on its container port (tcp by default), the others on the same port', () => {
+  const mapped = dockerContainer('img:1', {
+    network: 'bridge',
+    portMappings: [
+      { hostPort: 31000, containerPort: 8080, protocol: '' },
+      { hostPort: 31000, containerPort: 53, protocol: 'udp' },
+    ],
+  });
+  const o = createOptions(spec({ resources: [ports(31000, 31001)], container: mapped }), '/work');
+  assert.equal(o.HostConfig!.PortBindings, {
+    '8080/tcp': [{ HostPort: '31000' }],
+    '53/udp': [{ HostPort: '31000' }],
+    '31001/tcp': [{ HostPort: '31001' }],
+  });
+  const bad = (mapping: { hostPort: number; containerPort: number; protocol: string }) =>
+    refusal(spec({ resources: [ports(31000, 31001)], container: dockerContainer('img:1', { network: 'bridge', portMappings: [mapping] }) }));
+  assert.match(bad({ hostPort: 32000, containerPort: 80, protocol: '' }), /^container\.docker\.port_mappings\[0\]\.host_port: 32000 is not among the task's ports \(31000,31001\)/);
+  assert.match(bad({ hostPort: 31000, containerPort: 0, protocol: '' }), /^container\.docker\.port_mappings\[0\]\.container_port: must be in 1-65535/);
+  assert.match(bad({ hostPort: 31000, containerPort: 80, protocol: 'sctp' }), /^container\.docker\.port_mappings\[0\]\.protocol: must be tcp or udp/);
+  assert.match(bad({ hostPort: 31000, containerPort: 31001, protocol: 'tcp' }), /container port 31001\/tcp is mapped twice/);
 });
 
 test('volumes: absolute container paths; relative host paths stay in the sandbox', () => {
@@ -77,7 +99,7 @@ test('volumes: absolute container paths; relative host paths stay in the sandbox
 
 test('refusals name the field: no image, unknown network, too many ports', () => {
   assert.match(refusal(spec({ container: dockerContainer('') })), /^container\.docker\.image:/);
-  assert.match(refusal(spec({ container: dockerContainer('img', { docker: { image: 'img', network: 'overlay', privileged: false, forcePullImage: false } }) })), /^container\.docker\.network: must be bridge, host or none \(got 'overlay'\)/);
+  assert.match(refusal(spec({ container: dockerContainer('img', { network: 'overlay' }) })), /^container\.docker\.network: must be bridge, host or none \(got 'overlay'\)/);
   assert.match(refusal(spec({ resources: [ports(30000, 30999)] })), /^resources\.ports: .* at most 128/);
 });
 

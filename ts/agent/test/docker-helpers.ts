@@ -4,7 +4,7 @@
 
 import Docker from 'dockerode';
 
-import { ContainerInfo, ContainerInfo_Type, type Resource } from '@tessera/common';
+import { ContainerInfo, ContainerInfo_DockerInfo, ContainerInfo_Type, type Resource } from '@tessera/common';
 
 import { LABEL } from '../src/containerizer/docker/labels.js';
 
@@ -26,8 +26,9 @@ export async function requireDocker(): Promise<void> {
   }
 }
 
-export function dockerContainer(image = TEST_IMAGE, extra: Partial<ContainerInfo> = {}): ContainerInfo {
-  return ContainerInfo.create({ type: ContainerInfo_Type.DOCKER, docker: { image, network: 'none', privileged: false, forcePullImage: false }, ...extra });
+/** A DOCKER ContainerInfo: the image, network none unless `docker` says otherwise. */
+export function dockerContainer(image = TEST_IMAGE, docker: Partial<ContainerInfo_DockerInfo> = {}, extra: Partial<ContainerInfo> = {}): ContainerInfo {
+  return ContainerInfo.create({ type: ContainerInfo_Type.DOCKER, docker: ContainerInfo_DockerInfo.create({ image, network: 'none', ...docker }), ...extra });
 }
 
 export function scalar(name: string, value: number): Resource {

@@ -1,12 +1,13 @@
 // A ContainerSpec as Docker's container create options: the command, the
 // sandbox bind-mounted at SANDBOX_IN_CONTAINER (also the working dir), the
-// task's cpus and mem as Docker limits, its ports published host → container,
+// task's cpus and mem as Docker limits, its ports published host → container
+// (same port, or the one its port mapping names),
 // and the labels recovery relies on. Bad ContainerInfo fields become a
 // ContainerLaunchError naming the field.
 
 import path from 'node:path';
 
-import type { Resource } from '@tessera/common';
+import type { ContainerInfo_DockerInfo_PortMapping, Resource } from '@tessera/common';
 import type Docker from 'dockerode';
 
 import { ContainerLaunchError, type ContainerSpec } from '../containerizer.js';
@@ -28,10 +29,7 @@ export function createOptions(spec: ContainerSpec, workDir: string): Docker.Cont
   if (!NETWORKS.has(network)) {
     throw new ContainerLaunchError(`container.docker.network: must be bridge, host or none (got '${network}')`);
   }
-  const ports = network === 'bridge' ? taskPorts(spec.resources) : [];
-  if (ports.length > MAX_PUBLISHED_PORTS) {
-    throw new ContainerLaunchError(`resources.ports: more than ${MAX_PUBLISHED_PORTS} ports to publish; the Docker containerizer publishes at most ${MAX_PUBLISHED_PORTS} (use network host)`);
-  }
+  const published = network === 'bridge' ? publishedPorts(spec.resources, docker?.portMappings ?? []) : [];
   const { entrypoint, cmd } = command(spec);
   const hostname = spec.container?.hostname;
   return {
@@ -47,13 +45,11 @@ export function createOptions(spec: ContainerSpec, workDir: string): Docker.Cont
     AttachStdout: false,
     AttachStderr: false,
     Tty: false,
-    ExposedPorts: Object.fromEntries(ports.map((port) => [`${port}/tcp`, {}])),
+    ExposedPorts: Object.fromEntries(published.map((p) => [p.inside, {}])),
     HostConfig: {
       Binds: [`${spec.sandbox}:${SANDBOX_IN_CONTAINER}:rw`, ...volumes(spec)],
       NetworkMode: network,
-      // Container port = host port: the task was offered these host ports and
-      // reads them from PORT0.. as under the other containerizers.
-      PortBindings: Object.fromEntries(ports.map((port) => [`${port}/tcp`, [{ HostPort: String(port) }]])),
+      PortBindings: Object.fromEntries(published.map((p) => [p.inside, [{ HostPort: String(p.hostPort) }]])),
       Privileged: docker?.privileged ?? false,
       // tini as pid 1: a SIGTERM reaches the task's process (a shell as pid 1 would ignore it).
       Init: true,
@@ -121,6 +117,45 @@ function limits(resources: readonly Resource[]): Docker.HostConfig {
 
 function scalar(resources: readonly Resource[], name: string): number {
   return resources.filter((r) => r.name === name && r.scalar).reduce((sum, r) => sum + r.scalar!.value, 0);
+}
+
+interface Published {
+  hostPort: number;
+  /** Docker's key for the container side: "8080/tcp". */
+  inside: string;
+}
+
+/**
+ * The task's host ports, each published on the port its mapping names inside
+ * the container, or on the same port when it has none (the task reads its
+ * ports from PORT0.. as under the other containerizers). A mapping must name
+ * one of the task's ports: those are what the offer gave it.
+ */
+function publishedPorts(resources: readonly Resource[], mappings: readonly ContainerInfo_DockerInfo_PortMapping[]): Published[] {
+  const ports = taskPorts(resources);
+  if (ports.length > MAX_PUBLISHED_PORTS) {
+    throw new ContainerLaunchError(`resources.ports: more than ${MAX_PUBLISHED_PORTS} ports to publish; the Docker containerizer publishes at most ${MAX_PUBLISHED_PORTS} (use network host)`);
+  }
+  const mapped = new Map<number, Published[]>();
+  mappings.forEach((mapping, index) => {
+    const field = `container.docker.port_mappings[${index}]`;
+    if (!ports.includes(mapping.hostPort)) {
+      throw new ContainerLaunchError(`${field}.host_port: ${mapping.hostPort} is not among the task's ports (${ports.join(',') || 'none'})`);
+    }
+    if (!Number.isInteger(mapping.containerPort) || mapping.containerPort < 1 || mapping.containerPort > 65535) {
+      throw new ContainerLaunchError(`${field}.container_port: must be in 1-65535 (got ${mapping.containerPort})`);
+    }
+    const protocol = mapping.protocol === '' ? 'tcp' : mapping.protocol;
+    if (protocol !== 'tcp' && protocol !== 'udp') throw new ContainerLaunchError(`${field}.protocol: must be tcp or udp (got '${mapping.protocol}')`);
+    mapped.set(mapping.hostPort, [...(mapped.get(mapping.hostPort) ?? []), { hostPort: mapping.hostPort, inside: `${mapping.containerPort}/${protocol}` }]);
+  });
+  const published = ports.flatMap((port) => mapped.get(port) ?? [{ hostPort: port, inside: `${port}/tcp` }]);
+  const insides = new Set<string>();
+  for (const p of published) {
+    if (insides.has(p.inside)) throw new ContainerLaunchError(`container.docker.port_mappings: container port ${p.inside} is mapped twice`);
+    insides.add(p.inside);
+  }
+  return published;
 }
 
 function taskPorts(resources: readonly Resource[]): number[] {
