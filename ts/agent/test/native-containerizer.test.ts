@@ -235,7 +235,6 @@ test('recover(): containers and cgroups left by an earlier run are destroyed', a
   first.detach(); // the agent stopped with { killTasks: false }
   const second = containerizer({ checkpointDir });
   assert.ok((await second.recover()).includes('left'));
-  await second.recovered();
   assert.not.ok(isAlive(left.pid));
   assert.not.ok(cgroups.list().includes('left'));
 });

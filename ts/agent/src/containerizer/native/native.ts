@@ -60,7 +60,6 @@ export class NativeContainerizer implements Containerizer {
   private readonly unshare: string;
   private readonly prlimit: LaunchCommand['prlimit'];
   private readonly setpriv: string | undefined;
-  private recovering: Promise<void> = Promise.resolve();
   private detached = false;
 
   constructor(private readonly options: NativeContainerizerOptions) {
@@ -200,7 +199,7 @@ export class NativeContainerizer implements Containerizer {
   /**
    * Kills what an earlier run left before yielding to the event loop (so its
    * task is known dead before the agent reports it lost), then removes the
-   * cgroups in the background as they drain.
+   * cgroups as they drain.
    */
   async recover(): Promise<string[]> {
     const destroyed = new Set<string>();
@@ -221,22 +220,16 @@ export class NativeContainerizer implements Containerizer {
     for (const containerId of destroyed) {
       this.logger.warn({ containerId }, 'destroyed a native container left by an earlier run of the agent');
     }
-    this.recovering = Promise.all(
+    await Promise.all(
       leftovers.map(async (containerId) => {
         await this.killAll(containerId);
         await this.cgroups.destroy(containerId).catch((err: Error) => {
           this.logger.error({ containerId, err: err.message }, 'cannot remove the cgroups of a leftover container');
         });
       }),
-    ).then(async () => {
-      if (this.running.size === 0) await this.cgroups.removeParent();
-    });
+    );
+    if (this.running.size === 0) await this.cgroups.removeParent();
     return [...destroyed];
-  }
-
-  /** Settles when the cgroups of leftovers found by recover() are gone. */
-  recovered(): Promise<void> {
-    return this.recovering;
   }
 
   /** After the leader exits: the verdict (OOM?), then nothing of the container may remain. */
