@@ -1,27 +1,23 @@
-// The command line that starts a native container. No native addon: a shell
-// joins the container's cgroups (writing its own pid to each cgroup.procs, so
-// the task is confined before anything of it runs), then execs prlimit (rlimits,
-// in place) and util-linux unshare, which forks the container's init into new
-// PID, mount (with its own /proc), UTS and IPC namespaces, and a new network
-// namespace for network "none". The init is a small shell, pid 1 inside: a
-// PID namespace's init ignores signals it has no handler for, so a bare task
-// as pid 1 would shrug off SIGTERM; the init forwards SIGTERM to the task and
-// exits with its status. With --kill-child the namespace dies with unshare.
-// Once the task is started the init writes a line to fd 3 (a pipe to the
-// agent, closed for the task), so launch() returns only when the container
-// truly runs, and a container that dies before (bad hostname, unshare failing)
-// is a launch failure rather than a task failure.
+// The command line that starts a native container. No native addon: prlimit
+// (rlimits, then it execs in place) runs util-linux unshare, which forks the
+// container's init into new PID, mount (with its own /proc), UTS and IPC
+// namespaces, and a new network namespace for network "none". The init is a
+// small shell, pid 1 inside. Before anything else it writes its own pid into
+// each of the container's cgroup.procs (the kernel reads the pid in the
+// writer's PID namespace, so "1" is the init itself), so the task is confined
+// before any of it runs. A PID namespace's init ignores signals it has no
+// handler for, so a bare task as pid 1 would shrug off SIGTERM: the init
+// forwards SIGTERM to the task and exits with its status. With --kill-child
+// the namespace dies with unshare. Once the task is started the init writes a
+// line to fd 3 (a pipe to the agent, closed for the task), so launch() returns
+// only when the container truly runs, and a container that dies before (a
+// cgroup it cannot join, a bad hostname, unshare failing) is a launch failure
+// rather than a task failure.
 
-/** Joins each cgroup.procs named in the first $1 arguments, then execs the rest. */
-const JOIN = [
-  'n=$1; shift',
-  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tessera: cannot join cgroup $1" >&2; exit 125; }; n=$((n-1)); shift; done',
-  'exec "$@"',
-].join('\n');
-
-/** pid 1 of the container: hostname, loopback, then the task with SIGTERM forwarded. */
+/** pid 1 of the container: cgroups, hostname, loopback, then the task with SIGTERM forwarded. */
 const INIT = [
-  'h=$1; lo=$2; shift 2',
+  'h=$1; lo=$2; n=$3; shift 3',
+  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tessera: cannot join cgroup $1" >&2; exit 125; }; n=$((n-1)); shift; done',
   'if [ -n "$h" ]; then echo "$h" > /proc/sys/kernel/hostname || { echo "tessera: cannot set hostname $h" >&2; exit 125; }; fi',
   'if [ "$lo" = up ]; then ip link set lo up 2>/dev/null || true; fi',
   // The trap is set after the fork: a child forked with it would run it (and
@@ -56,12 +52,6 @@ export function launchArgv(launch: LaunchCommand): string[] {
     ? [launch.setpriv.program, `--reuid=${launch.setpriv.uid}`, `--regid=${launch.setpriv.gid}`, '--clear-groups', '--']
     : [];
   return [
-    '/bin/sh',
-    '-c',
-    JOIN,
-    'tessera-join',
-    String(launch.procsFiles.length),
-    ...launch.procsFiles,
     ...(launch.prlimit ? [launch.prlimit.program, ...launch.prlimit.args, '--'] : []),
     launch.unshare,
     ...namespaces,
@@ -72,6 +62,8 @@ export function launchArgv(launch: LaunchCommand): string[] {
     'tessera-init',
     launch.hostname,
     launch.network === 'none' ? 'up' : 'host',
+    String(launch.procsFiles.length),
+    ...launch.procsFiles,
     ...user,
     ...launch.command,
   ];
