@@ -140,6 +140,31 @@ test('memory limit enforced: allocating past it is OOM-killed and reported as a 
   assert.not.match(out(s), /survived/);
 });
 
+test('cpu limit enforced: a busy loop under cpus 0.1 gets at most ≈ 10 % of one cpu (CFS quota)', async () => {
+  const native = containerizer();
+  const s = spec('busy', 'while :; do :; done', { resources: [scalar('cpus', 0.1), scalar('mem', 32)] });
+  const c = await native.launch(s);
+  const t0 = performance.now();
+  // Measure over a window of at least 1.5 s of wall time: the bound is an upper one, so load elsewhere cannot break it.
+  await waitFor('a 1.5 s window', () => performance.now() - t0 >= 1_500, 5_000);
+  const usage = (await native.usage(c.containerId))!;
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = usage.cpuUserSeconds + usage.cpuSystemSeconds;
+  // quota 10 ms per 100 ms period: ≤ 0.1 × wall, plus one period and USER_HZ rounding of slack.
+  assert.ok(cpu <= 0.1 * wall + 0.12, `cpu ${cpu.toFixed(2)} s in ${wall.toFixed(2)} s of wall time`);
+  await native.kill(c.containerId, 0);
+});
+
+test('pids limit enforced: forks past pids.max fail inside the container', async () => {
+  const native = containerizer(); // pidsMax 64
+  const s = spec('forks', 'i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done; echo forked all');
+  const c = await native.launch(s);
+  const exit = await c.exited;
+  assert.is.not(exit.code, 0);
+  assert.not.match(out(s), /forked all/);
+  assert.match(readFileSync(path.join(s.sandbox, 'stderr'), 'utf8'), /fork/i, 'the shell could not fork');
+});
+
 test('usage(): cpu time and memory of a running container, with its limits', async () => {
   const s = spec('usage', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo spun > spun; exec sleep 30');
   const native = containerizer();
@@ -235,7 +260,7 @@ test('recover(): containers and cgroups left by an earlier run are destroyed', a
   first.detach(); // the agent stopped with { killTasks: false }
   const second = containerizer({ checkpointDir });
   assert.ok((await second.recover()).includes('left'));
-  assert.not.ok(isAlive(left.pid));
+  await waitFor('the leftover leader dead', () => !isAlive(left.pid), 5_000); // SIGKILLed; dying takes a moment
   assert.not.ok(cgroups.list().includes('left'));
 });
 
