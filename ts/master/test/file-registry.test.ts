@@ -113,6 +113,40 @@ test('a failed write rejects its batch and changes nothing; later changes are wr
   }),
 );
 
+test('a change asked for as the previous write resolves is written too (no change stranded between batches)', () =>
+  withDir(async (dir) => {
+    const r = new FileRegistry(dir);
+    await r.load();
+    for (let i = 0; i < 5; i++) {
+      // Asked for in the first reaction to the previous change's resolution,
+      // i.e. right as the write loop finds its queue empty.
+      let next: Promise<void> | undefined;
+      await within(
+        2000,
+        r.admitAgent(agent(2 * i)).then(() => {
+          next = r.admitAgent(agent(2 * i + 1));
+        }),
+        `admission ${2 * i}`,
+      );
+      await within(2000, next!, `admission ${2 * i + 1}, asked for as ${2 * i} resolved`);
+    }
+    const again = await new FileRegistry(dir).load();
+    assert.is(again.agents.length, 10);
+  }),
+);
+
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 test('a change before load() is refused', async () => {
   const r = new FileRegistry('/nonexistent-tessera-dir');
   try {

@@ -41,6 +41,9 @@ export class FileRegistry implements Registry {
   #queued: PendingChange[] = [];
   /** The write loop while it runs; it drains #queued batch by batch. */
   #writing: Promise<void> | undefined;
+  /** Set and cleared by the loop itself, synchronously with its last look at the
+   *  queue: a change asked for in any later microtask starts a new loop. */
+  #draining = false;
   #writes = 0;
 
   constructor(workDir: string) {
@@ -87,37 +90,43 @@ export class FileRegistry implements Registry {
 
   async flush(): Promise<void> {
     // The loop may pick up changes queued while we wait; wait for those too.
-    while (this.#writing) await this.#writing;
+    while (this.#draining) await this.#writing;
   }
 
   #change(apply: (state: RegistryState) => void): Promise<void> {
     if (!this.#loaded) return Promise.reject(new Error('registry: load() must be called before any change'));
     return new Promise<void>((resolve, reject) => {
       this.#queued.push({ apply, resolve, reject });
-      this.#writing ??= this.#drain().finally(() => {
-        this.#writing = undefined;
-      });
+      if (!this.#draining) {
+        this.#draining = true;
+        this.#writing = this.#drain();
+      }
     });
   }
 
   /** Writes batch after batch until nothing is queued. */
   async #drain(): Promise<void> {
-    // Let the changes asked for in this tick join the first batch.
-    await Promise.resolve();
-    while (this.#queued.length > 0) {
-      const batch = this.#queued;
-      this.#queued = [];
-      const next = structuredClone(this.#durable);
-      for (const change of batch) change.apply(next);
-      try {
-        await this.#write(next);
-      } catch (err) {
-        for (const change of batch) change.reject(err);
-        continue;
+    try {
+      // Let the changes asked for in this tick join the first batch.
+      await Promise.resolve();
+      while (this.#queued.length > 0) {
+        const batch = this.#queued;
+        this.#queued = [];
+        const next = structuredClone(this.#durable);
+        try {
+          for (const change of batch) change.apply(next);
+          await this.#write(next);
+        } catch (err) {
+          for (const change of batch) change.reject(err);
+          continue;
+        }
+        this.#durable = next;
+        this.#writes += 1;
+        for (const change of batch) change.resolve();
       }
-      this.#durable = next;
-      this.#writes += 1;
-      for (const change of batch) change.resolve();
+    } finally {
+      // No await between the empty queue above and this: nothing can slip in.
+      this.#draining = false;
     }
   }
 
