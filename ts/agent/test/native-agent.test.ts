@@ -15,7 +15,7 @@ import { ContainerInfo, ContainerInfo_Type, TaskState, TaskStatus_Reason, create
 
 import { startAgent, type AgentHandle } from '../src/index.js';
 import { FakeMaster } from './fake-master.js';
-import { FRAMEWORK, isTerminalState, shellTask, tempDir as makeTempDir } from './helpers.js';
+import { FRAMEWORK, getJson, isTerminalState, shellTask, tempDir as makeTempDir, waitFor } from './helpers.js';
 
 const workDirs: string[] = [];
 function tempDir(): string {
@@ -93,6 +93,26 @@ test('limits are visible inside the task: memory.limit_in_bytes and the CFS quot
   assert.is(memory, String(40 * 1024 * 1024));
   assert.is(quota, '25000'); // 0.25 cpus × 100,000 µs
   assert.ok(Number(processes) <= 6, `its own PID namespace (${processes} processes visible)`);
+});
+
+test('GET /containers: each live container with its cgroup usage and limits', async () => {
+  const handle = await agent();
+  master.send({
+    runTask: { frameworkInfo: FRAMEWORK, task: shellTask('usage-1', 'exec sleep 30', { resources: [scalar('cpus', 0.5), scalar('mem', 24)] }) },
+  });
+  const ended = master.runToEnd('usage-1', terminal, 20_000);
+  await waitFor('usage-1 RUNNING', () => master.updates('usage-1').some((u) => u.status!.state === TaskState.RUNNING));
+  const body = (await getJson(handle.httpAddress, '/containers')).body as unknown[];
+  const entry = (body as Array<{ taskId?: string; executorId: string; frameworkId: string; usage: Record<string, number> }>).find(
+    (e) => e.taskId === 'usage-1',
+  )!;
+  assert.is(entry.frameworkId, 'fw-1');
+  assert.is(entry.executorId, 'usage-1');
+  assert.is(entry.usage.memoryLimitBytes, 24 * 1024 * 1024);
+  assert.is(entry.usage.cpusLimit, 0.5);
+  assert.ok((entry.usage.memoryBytes ?? 0) > 0);
+  master.send({ killTask: { frameworkId: 'fw-1', taskId: 'usage-1' } });
+  assert.is((await ended).at(-1)!.status!.state, TaskState.KILLED);
 });
 
 test('without usable cgroups (cgroupsRoot that does not exist) the agent warns and runs tasks with posix isolation', async () => {

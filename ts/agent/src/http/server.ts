@@ -1,5 +1,5 @@
-// The agent's HTTP endpoint: GET /state, GET /files/{read,browse,download}
-// (files-routes.ts), GET /health.
+// The agent's HTTP endpoint: GET /state, GET /containers (containers.ts),
+// GET /files/{read,browse,download} (files-routes.ts), GET /health.
 // Every error is JSON {"error": "..."} with 400, 403, 404 or 405.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { Agent } from '../agent.js';
 import type { AgentState } from '../state.js';
+import { containersJson } from './containers.js';
 import { FilesError } from './files.js';
 import { serveFiles } from './files-routes.js';
 
@@ -51,6 +52,8 @@ async function handle(agent: Agent, state: () => AgentState, req: IncomingMessag
       return reply(res, 200, { ok: true });
     case '/state':
       return reply(res, 200, state());
+    case '/containers':
+      return reply(res, 200, await containersJson(agent));
     default:
       if (await serveFiles(agent, url, req, res, reply)) return;
       return reply(res, 404, { error: `no such endpoint: ${url.pathname}` });
