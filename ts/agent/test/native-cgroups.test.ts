@@ -122,6 +122,7 @@ test('v2 (fake root): usage from cpu.stat and memory files; OOM kills from memor
     processes: 2,
   });
   assert.is(await cgroups.oomKills('c1'), 1);
+  assert.is(await cgroups.memoryLimitHits('c1'), 4);
   assert.equal(cgroups.pids('c1'), [12, 13]);
   writeFileSync(path.join(dir, 'memory.max'), 'max\n');
   writeFileSync(path.join(dir, 'cpu.max'), 'max 100000\n');
@@ -167,6 +168,11 @@ test('v1 (fake root): limits per controller, memsw after mem, devices.deny lines
   assert.is(usage!.processes, 1);
   assert.is(await cgroups.oomKills('c1'), 2);
   assert.equal(cgroups.list(), ['c1']);
+  // A kernel before 4.13 does not count OOM kills: unknown, and the limit hits are the evidence.
+  writeFileSync(path.join(dir('memory'), 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\n');
+  writeFileSync(path.join(dir('memory'), 'memory.failcnt'), '17\n');
+  assert.is(await cgroups.oomKills('c1'), undefined);
+  assert.is(await cgroups.memoryLimitHits('c1'), 17);
 });
 
 test.run();

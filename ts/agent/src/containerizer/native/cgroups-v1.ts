@@ -99,10 +99,15 @@ export class CgroupsV1 implements Cgroups {
     };
   }
 
-  async oomKills(containerId: string): Promise<number> {
+  async oomKills(containerId: string): Promise<number | undefined> {
     // oom_kill is in memory.oom_control since Linux 4.13.
-    const control = parseFlatKeyed(await readOptional(path.join(this.dir('memory', containerId), 'memory.oom_control')));
-    return control.get('oom_kill') ?? 0;
+    const text = await readOptional(path.join(this.dir('memory', containerId), 'memory.oom_control'));
+    if (text === undefined) return 0;
+    return parseFlatKeyed(text).get('oom_kill');
+  }
+
+  async memoryLimitHits(containerId: string): Promise<number> {
+    return Number((await readOptional(path.join(this.dir('memory', containerId), 'memory.failcnt')))?.trim() ?? 0) || 0;
   }
 
   async destroy(containerId: string): Promise<void> {

@@ -87,8 +87,12 @@ export class CgroupsV2 implements Cgroups {
     };
   }
 
-  async oomKills(containerId: string): Promise<number> {
+  async oomKills(containerId: string): Promise<number | undefined> {
     return parseFlatKeyed(await readOptional(path.join(this.dir(containerId), 'memory.events'))).get('oom_kill') ?? 0;
+  }
+
+  async memoryLimitHits(containerId: string): Promise<number> {
+    return parseFlatKeyed(await readOptional(path.join(this.dir(containerId), 'memory.events'))).get('max') ?? 0;
   }
 
   async destroy(containerId: string): Promise<void> {

@@ -28,8 +28,14 @@ export interface Cgroups {
   /** Processes in the container's cgroup now (empty when it is gone). Synchronous, so a recovery can kill before yielding. */
   pids(containerId: string): number[];
   usage(containerId: string): Promise<ContainerUsage | undefined>;
-  /** OOM kills the kernel made in the container's memory cgroup. */
-  oomKills(containerId: string): Promise<number>;
+  /**
+   * OOM kills the kernel made in the container's memory cgroup; undefined when
+   * this kernel does not count them (v1 before Linux 4.13), and then
+   * `memoryLimitHits` is the evidence.
+   */
+  oomKills(containerId: string): Promise<number | undefined>;
+  /** How often the memory limit was hit (v1 memory.failcnt, v2 memory.events max). */
+  memoryLimitHits(containerId: string): Promise<number>;
   /** Removes the container's cgroups; retries while they drain; throws if processes remain. */
   destroy(containerId: string): Promise<void>;
   /** Container ids with cgroups under this agent's parent (leftovers at recovery). */

@@ -235,7 +235,7 @@ export class NativeContainerizer implements Containerizer {
   /** After the leader exits: the verdict (OOM?), then nothing of the container may remain. */
   private async finish(container: Running, exit: ExitStatus): Promise<ExitStatus> {
     const { containerId } = container;
-    const limitation = await this.limitation(container);
+    const limitation = await this.limitation(container, exit);
     signal(-container.pid, 'SIGKILL');
     await this.killAll(containerId);
     await this.cgroups.destroy(containerId).catch((err: Error) => {
@@ -249,8 +249,12 @@ export class NativeContainerizer implements Containerizer {
     return limitation ? { ...exit, limitation } : exit;
   }
 
-  private async limitation(container: Running): Promise<Limitation | undefined> {
-    const kills = await this.cgroups.oomKills(container.containerId).catch(() => 0);
+  private async limitation(container: Running, exit: ExitStatus): Promise<Limitation | undefined> {
+    const { containerId } = container;
+    const counted = await this.cgroups.oomKills(containerId).catch(() => 0);
+    // Kernels that do not count OOM kills: a SIGKILLed task whose cgroup hit its limit.
+    const kills =
+      counted ?? (exit.signal === 'SIGKILL' && (await this.cgroups.memoryLimitHits(containerId).catch(() => 0)) > 0 ? 1 : 0);
     if (kills === 0) return undefined;
     const limit = container.memoryLimitBytes === undefined ? 'its memory limit' : `its memory limit of ${describeBytes(container.memoryLimitBytes)}`;
     return { reason: 'memory', message: `the container passed ${limit}: the kernel OOM-killed ${kills} process(es) in it` };
