@@ -24,10 +24,41 @@ export const agentSpec: CommandSpec = {
       help: "Override detected resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000];cpus(ml):2'",
     },
     attributes: { type: 'string', arg: 'TEXT', env: 'TESSERA_ATTRIBUTES', help: "Attributes, e.g. 'rack:r1;zone:eu-1a'" },
+    containerizers: {
+      type: 'string',
+      arg: 'LIST',
+      env: 'TESSERA_CONTAINERIZERS',
+      default: 'native',
+      help: 'Comma-separated: native (namespaces + cgroups; posix where unavailable), docker, posix',
+    },
+    'docker-socket': { type: 'string', arg: 'PATH', default: '/var/run/docker.sock', help: "The Docker Engine's socket" },
+    'cgroups-root': { type: 'string', arg: 'DIR', default: '/sys/fs/cgroup', help: 'Where the cgroup hierarchies are mounted' },
+    'pids-max': { type: 'string', arg: 'N', default: '4096', help: 'Most processes in one native container' },
+    'fetcher-cache-bytes': { type: 'string', arg: 'BYTES', default: String(2 * 1024 ** 3), help: "Bound of the fetcher's cache" },
+    'fetcher-max-bytes': { type: 'string', arg: 'BYTES', default: String(10 * 1024 ** 3), help: 'Largest file one URI may bring' },
+    'fetcher-stall-timeout': { type: 'string', arg: 'SECONDS', default: '60', help: 'Abort a download that receives nothing this long' },
+    'sandbox-gc-delay': { type: 'string', arg: 'SECONDS', default: String(7 * 86_400), help: "Keep a finished executor's sandbox this long" },
+    'gc-disk-headroom': { type: 'string', arg: '0..1', default: '0.1', help: 'Disk fraction sandbox GC keeps free by collecting sooner' },
+    'disk-watch-interval': { type: 'string', arg: 'SECONDS', default: '60', help: 'How often disk usage is checked for sandbox GC' },
     'log-level': LOG_LEVEL_FLAG,
   },
   details: 'Example:\n  tessera agent --master 10.0.0.1:5050 --work-dir /var/lib/tessera/agent --resources "cpus:8;mem:16384"',
 };
+
+const CONTAINERIZERS = ['native', 'docker', 'posix'] as const;
+type ContainerizerName = (typeof CONTAINERIZERS)[number];
+
+/** "native,docker" → ['native', 'docker'], refusing unknown names. */
+export function containerizerList(text: string): ContainerizerName[] {
+  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--containerizers: name at least one of native, docker, posix');
+  for (const n of names) {
+    if (!(CONTAINERIZERS as readonly string[]).includes(n)) {
+      throw new UsageError(`--containerizers: '${n}' is not one of native, docker, posix`);
+    }
+  }
+  return [...new Set(names)] as ContainerizerName[];
+}
 
 export async function agentCommand(argv: string[]): Promise<number> {
   const flags = parseFlags(agentSpec, argv);
@@ -46,6 +77,16 @@ export async function agentCommand(argv: string[]): Promise<number> {
       ...(hostname ? { hostname } : {}),
       ...(resources ? { resources } : {}),
       ...(attributes ? { attributes } : {}),
+      containerizers: containerizerList(str(flags, 'containerizers') ?? 'native'),
+      dockerSocket: str(flags, 'docker-socket') ?? '/var/run/docker.sock',
+      cgroupsRoot: str(flags, 'cgroups-root') ?? '/sys/fs/cgroup',
+      pidsMax: num(flags, 'pids-max', { min: 1, integer: true }) ?? 4096,
+      fetcherCacheBytes: num(flags, 'fetcher-cache-bytes', { min: 0, integer: true }) ?? 2 * 1024 ** 3,
+      fetcherMaxBytes: num(flags, 'fetcher-max-bytes', { min: 1, integer: true }) ?? 10 * 1024 ** 3,
+      fetcherStallTimeoutSeconds: num(flags, 'fetcher-stall-timeout', { min: 0.001 }) ?? 60,
+      sandboxGcDelaySeconds: num(flags, 'sandbox-gc-delay', { min: 0 }) ?? 7 * 86_400,
+      sandboxGcDiskHeadroom: num(flags, 'gc-disk-headroom', { min: 0, max: 1 }) ?? 0.1,
+      diskWatchIntervalSeconds: num(flags, 'disk-watch-interval', { min: 0.01 }) ?? 60,
       logger: createLogger('agent', { level: str(flags, 'log-level') ?? 'info' }),
     });
   } catch (err) {

@@ -13,6 +13,7 @@ import { detectResources, startAgent } from '@tessera/agent';
 import { startMaster } from '@tessera/master';
 import { num, parseFlags, str, type CommandSpec } from '../ui/args.js';
 import { table } from '../ui/table.js';
+import { containerizerList } from './agent.js';
 import { HOST_FLAG, LOG_LEVEL_FLAG, untilSignal } from './daemon-flags.js';
 import { splitResources } from './dev-resources.js';
 
@@ -30,6 +31,12 @@ export const devSpec: CommandSpec = {
       type: 'string',
       arg: 'TEXT',
       help: "Each agent's resources (default: this machine's, split evenly), e.g. 'cpus:1;mem:1024'",
+    },
+    containerizers: {
+      type: 'string',
+      arg: 'LIST',
+      default: 'native',
+      help: 'Containerizers of each agent: native (posix where unavailable), docker, posix',
     },
     'log-level': LOG_LEVEL_FLAG,
   },
@@ -52,6 +59,7 @@ export async function devCommand(argv: string[], out: (s: string) => void): Prom
     logger: createLogger('master', { level, destination: join(workDir, 'logs', 'master.log') }),
   });
 
+  const containerizers = containerizerList(str(flags, 'containerizers') ?? 'native');
   const given = str(flags, 'agent-resources');
   const shares = given ? Array.from({ length: count }, () => given) : splitResources(await detectResources(), count);
   const agents = [];
@@ -64,6 +72,7 @@ export async function devCommand(argv: string[], out: (s: string) => void): Prom
         port: 0,
         hostname: `agent-${i + 1}`,
         resources: shares[i] ?? '',
+        containerizers,
         logger: createLogger('agent', { level, destination: join(workDir, 'logs', `agent-${i + 1}.log`) }),
       }),
     );

@@ -4,7 +4,7 @@
 // (stdout/stderr, from the agent's sandbox), and exit with the task's exit
 // code. Ctrl-C kills the tasks (with the grace period) and tears down.
 
-import { TERMINAL_TASK_STATES, TaskState, shortTaskState, silentLogger, type Environment, type Offer, type TaskStatus } from '@tessera/common';
+import { ContainerInfo_Type, TERMINAL_TASK_STATES, TaskState, shortTaskState, silentLogger, type Environment, type Offer, type TaskStatus } from '@tessera/common';
 import { SchedulerClient, planLaunches } from '@tessera/sdk';
 import { address, bool, list, num, parseFlags, str, type CommandSpec } from '../ui/args.js';
 import { CommandError, UsageError } from '../ui/errors.js';
@@ -28,6 +28,7 @@ export const runSpec: CommandSpec = {
     disk: { type: 'string', arg: 'MIB', help: 'Disk per task, MiB' },
     gpus: { type: 'string', arg: 'N', help: 'GPUs per task' },
     role: { type: 'string', arg: 'ROLE', default: '*', help: 'Role to take resources for' },
+    'docker-image': { type: 'string', arg: 'IMAGE', help: 'Run in a Docker container of this image (the agent needs --containerizers docker)' },
     env: { type: 'string', short: 'e', arg: 'NAME=VALUE', multiple: true, help: 'Environment variable for the task' },
     uri: { type: 'string', arg: 'URL', multiple: true, help: 'File fetched into the sandbox first' },
     'grace-period': { type: 'string', arg: 'SECONDS', default: '3', help: 'SIGTERM→SIGKILL grace when killed' },
@@ -96,6 +97,10 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
       ? { value: shellLine, shell: true, arguments: [], environment: { variables }, uris, user: '' }
       : { value: argvCmd[0]!, shell: false, arguments: argvCmd, environment: { variables }, uris, user: '' };
 
+  const dockerImage = str(flags, 'docker-image');
+  const container = dockerImage
+    ? { type: ContainerInfo_Type.DOCKER, docker: { image: dockerImage, network: 'host', privileged: false, forcePullImage: false } }
+    : undefined;
   const masterAddress = address(flags, 'master');
   const httpAddress = address(flags, 'master-http');
   const idPrefix = `run-${Date.now().toString(36)}`;
@@ -168,7 +173,7 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
           continue;
         }
         const plan = planLaunches(event.offers, [
-          { name, idPrefix, count: remaining, resources, command },
+          { name, idPrefix, count: remaining, resources, command, ...(container ? { container } : {}) },
         ]);
         // Number the tasks across offer batches: run-<time>-0, -1, ...
         for (const launch of plan.launches) for (const task of launch.tasks) task.taskId = `${idPrefix}-${nextIndex++}`;
