@@ -37,7 +37,7 @@ const { values } = parseArgs({
     containerizer: { type: 'string', default: 'posix,native' },
     samples: { type: 'string', default: '100' },
     concurrent: { type: 'string', default: '200' },
-    image: { type: 'string', default: 'tessera-test:latest' },
+    image: { type: 'string', default: 'tessera-test/busybox:latest' },
     cpus: { type: 'string', default: '0.25' },
   },
 });
@@ -77,7 +77,7 @@ for (const r of results) {
       `${r.concurrent.tasks} in ${ms(r.concurrent.allRunningMs)} | ${r.concurrent.perSecond.toFixed(0)}/s | ${ms(r.concurrent.allKilledMs)} | ${r.concurrent.failed}`,
   );
 }
-console.log(`containerizer API alone, ${concurrent} concurrent launch() calls:`);
+if (results.some((r) => r.direct)) console.log(`containerizer API alone, ${concurrent} concurrent launch() calls:`);
 for (const r of results) {
   if (!r.direct) continue;
   console.log(`${r.containerizer.padEnd(13)} | all launched in ${ms(r.direct.allLaunchedMs)} (${r.direct.perSecond.toFixed(0)}/s) | all killed in ${ms(r.direct.allKilledMs)}`);
