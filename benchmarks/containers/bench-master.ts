@@ -8,6 +8,7 @@ import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-j
 
 import {
   AgentServiceService,
+  FrameworkInfo,
   MasterMessage,
   SERVER_OPTIONS,
   TaskState,
@@ -16,7 +17,7 @@ import {
   type TaskInfo,
 } from '@tessera/common';
 
-const FRAMEWORK = { id: 'bench-fw', name: 'bench:containers', roles: ['*'] };
+const FRAMEWORK = FrameworkInfo.create({ id: 'bench-fw', name: 'bench:containers', roles: ['*'] });
 
 export class BenchMaster {
   address = '';
