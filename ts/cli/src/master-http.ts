@@ -20,6 +20,7 @@ export interface StatusJson {
   reason?: string;
   source?: string;
   exitCode?: number;
+  healthy?: boolean;
 }
 
 export interface TaskJson {

@@ -46,6 +46,8 @@ export interface TaskStatusState {
   reason?: string;
   source?: string;
   exitCode?: number;
+  /** The task's health-check verdict, when it has a health check. */
+  healthy?: boolean;
 }
 
 export interface TaskState {
@@ -133,6 +135,7 @@ function statusState(s: TaskStatus): TaskStatusState {
   if (s.reason !== TaskStatus_Reason.UNSPECIFIED) out.reason = TaskStatus_Reason[s.reason] ?? String(s.reason);
   if (s.source !== TaskStatus_Source.UNSPECIFIED) out.source = TaskStatus_Source[s.source] ?? String(s.source);
   if (s.exitCode !== undefined) out.exitCode = s.exitCode;
+  if (s.healthy !== undefined) out.healthy = s.healthy;
   return out;
 }
 

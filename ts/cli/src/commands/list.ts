@@ -48,7 +48,7 @@ export async function tasksCommand(argv: string[], out: (s: string) => void): Pr
         return [
           t.id,
           t.name,
-          t.state + (last?.exitCode !== undefined && !ACTIVE_STATES.has(t.state) ? ` (${last.exitCode})` : ''),
+          t.state + (last?.exitCode !== undefined && !ACTIVE_STATES.has(t.state) ? ` (${last.exitCode})` : '') + healthOf(t),
           frameworks.get(t.frameworkId) ?? t.frameworkId,
           hostnames.get(t.agentId) ?? t.agentId,
           trim(scalar(t.resources, 'cpus')),
@@ -59,6 +59,12 @@ export async function tasksCommand(argv: string[], out: (s: string) => void): Pr
     ),
   );
   return 0;
+}
+
+/** " healthy" / " unhealthy" from the task's latest health verdict, if it has a health check. */
+function healthOf(t: TaskJson): string {
+  const verdict = [...(t.statuses ?? [])].reverse().find((s) => s.healthy !== undefined)?.healthy;
+  return verdict === undefined || !ACTIVE_STATES.has(t.state) ? '' : verdict ? ' healthy' : ' unhealthy';
 }
 
 export const agentsSpec: CommandSpec = {
