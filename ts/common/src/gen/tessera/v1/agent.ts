@@ -60,6 +60,7 @@ export interface AgentMessage {
   statusUpdate?: AgentMessage_StatusUpdate | undefined;
   executorExited?: AgentMessage_ExecutorExited | undefined;
   frameworkMessage?: AgentMessage_FrameworkMessage | undefined;
+  statusUpdates?: AgentMessage_StatusUpdates | undefined;
 }
 
 /** Register asks to be admitted as a new agent (agent_info.id empty). */
@@ -118,6 +119,16 @@ export interface AgentMessage_FrameworkMessage {
   data: Buffer;
 }
 
+/**
+ * StatusUpdates carries several status updates in one message (a batched
+ * agent may send what it has in one event-loop turn). Each entry is handled
+ * exactly as a status_update of its own, in order; a malformed entry is
+ * dropped as a malformed status_update would be, and the rest still apply.
+ */
+export interface AgentMessage_StatusUpdates {
+  updates: AgentMessage_StatusUpdate[];
+}
+
 /** MasterMessage is one thing the master tells an agent. Exactly one field is set. */
 export interface MasterMessage {
   registered?: MasterMessage_Registered | undefined;
@@ -131,6 +142,7 @@ export interface MasterMessage {
   frameworkMessage?: MasterMessage_FrameworkMessage | undefined;
   updateFramework?: MasterMessage_UpdateFramework | undefined;
   refused?: MasterMessage_Refused | undefined;
+  acknowledgements?: MasterMessage_Acknowledgements | undefined;
 }
 
 /** Registered admits the agent under agent_id (new, or confirmed again). */
@@ -195,6 +207,16 @@ export interface MasterMessage_FrameworkMessage {
   frameworkId: string;
   executorId: string;
   data: Buffer;
+}
+
+/**
+ * Acknowledgements carries several acknowledgements in one message: the
+ * master coalesces those it has for one agent in one event-loop turn. Each
+ * entry means exactly what an acknowledge message of its own would, in order.
+ * A single acknowledgement is still sent as `acknowledge`.
+ */
+export interface MasterMessage_Acknowledgements {
+  acknowledgements: MasterMessage_Acknowledge[];
 }
 
 /** UpdateFramework tells the agent a framework's new info. */
@@ -467,6 +489,7 @@ function createBaseAgentMessage(): AgentMessage {
     statusUpdate: undefined,
     executorExited: undefined,
     frameworkMessage: undefined,
+    statusUpdates: undefined,
   };
 }
 
@@ -489,6 +512,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
     }
     if (message.frameworkMessage !== undefined) {
       AgentMessage_FrameworkMessage.encode(message.frameworkMessage, writer.uint32(50).fork()).join();
+    }
+    if (message.statusUpdates !== undefined) {
+      AgentMessage_StatusUpdates.encode(message.statusUpdates, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -554,6 +580,14 @@ export const AgentMessage: MessageFns<AgentMessage> = {
             message.frameworkMessage = AgentMessage_FrameworkMessage.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.statusUpdates = AgentMessage_StatusUpdates.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -586,6 +620,11 @@ export const AgentMessage: MessageFns<AgentMessage> = {
         : isSet(object.framework_message)
         ? AgentMessage_FrameworkMessage.fromJSON(object.framework_message)
         : undefined,
+      statusUpdates: isSet(object.statusUpdates)
+        ? AgentMessage_StatusUpdates.fromJSON(object.statusUpdates)
+        : isSet(object.status_updates)
+        ? AgentMessage_StatusUpdates.fromJSON(object.status_updates)
+        : undefined,
     };
   },
 
@@ -608,6 +647,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
     }
     if (message.frameworkMessage !== undefined) {
       obj.frameworkMessage = AgentMessage_FrameworkMessage.toJSON(message.frameworkMessage);
+    }
+    if (message.statusUpdates !== undefined) {
+      obj.statusUpdates = AgentMessage_StatusUpdates.toJSON(message.statusUpdates);
     }
     return obj;
   },
@@ -634,6 +676,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       : undefined;
     message.frameworkMessage = (object.frameworkMessage !== undefined && object.frameworkMessage !== null)
       ? AgentMessage_FrameworkMessage.fromPartial(object.frameworkMessage)
+      : undefined;
+    message.statusUpdates = (object.statusUpdates !== undefined && object.statusUpdates !== null)
+      ? AgentMessage_StatusUpdates.fromPartial(object.statusUpdates)
       : undefined;
     return message;
   },
@@ -1237,6 +1282,77 @@ export const AgentMessage_FrameworkMessage: MessageFns<AgentMessage_FrameworkMes
   },
 };
 
+function createBaseAgentMessage_StatusUpdates(): AgentMessage_StatusUpdates {
+  return { updates: [] };
+}
+
+export const AgentMessage_StatusUpdates: MessageFns<AgentMessage_StatusUpdates> = {
+  encode(message: AgentMessage_StatusUpdates, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.updates) {
+      AgentMessage_StatusUpdate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentMessage_StatusUpdates {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentMessage_StatusUpdates();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.updates.push(AgentMessage_StatusUpdate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentMessage_StatusUpdates {
+    return {
+      updates: globalThis.Array.isArray(object?.updates)
+        ? object.updates.map((e: any) => AgentMessage_StatusUpdate.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AgentMessage_StatusUpdates): unknown {
+    const obj: any = {};
+    if (message.updates?.length) {
+      obj.updates = message.updates.map((e) => AgentMessage_StatusUpdate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentMessage_StatusUpdates>): AgentMessage_StatusUpdates {
+    return AgentMessage_StatusUpdates.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentMessage_StatusUpdates>): AgentMessage_StatusUpdates {
+    const message = createBaseAgentMessage_StatusUpdates();
+    message.updates = object.updates?.map((e) => AgentMessage_StatusUpdate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseMasterMessage(): MasterMessage {
   return {
     registered: undefined,
@@ -1250,6 +1366,7 @@ function createBaseMasterMessage(): MasterMessage {
     frameworkMessage: undefined,
     updateFramework: undefined,
     refused: undefined,
+    acknowledgements: undefined,
   };
 }
 
@@ -1287,6 +1404,9 @@ export const MasterMessage: MessageFns<MasterMessage> = {
     }
     if (message.refused !== undefined) {
       MasterMessage_Refused.encode(message.refused, writer.uint32(90).fork()).join();
+    }
+    if (message.acknowledgements !== undefined) {
+      MasterMessage_Acknowledgements.encode(message.acknowledgements, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -1392,6 +1512,14 @@ export const MasterMessage: MessageFns<MasterMessage> = {
             message.refused = MasterMessage_Refused.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.acknowledgements = MasterMessage_Acknowledgements.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1445,6 +1573,9 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         ? MasterMessage_UpdateFramework.fromJSON(object.update_framework)
         : undefined,
       refused: isSet(object.refused) ? MasterMessage_Refused.fromJSON(object.refused) : undefined,
+      acknowledgements: isSet(object.acknowledgements)
+        ? MasterMessage_Acknowledgements.fromJSON(object.acknowledgements)
+        : undefined,
     };
   },
 
@@ -1482,6 +1613,9 @@ export const MasterMessage: MessageFns<MasterMessage> = {
     }
     if (message.refused !== undefined) {
       obj.refused = MasterMessage_Refused.toJSON(message.refused);
+    }
+    if (message.acknowledgements !== undefined) {
+      obj.acknowledgements = MasterMessage_Acknowledgements.toJSON(message.acknowledgements);
     }
     return obj;
   },
@@ -1523,6 +1657,9 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       : undefined;
     message.refused = (object.refused !== undefined && object.refused !== null)
       ? MasterMessage_Refused.fromPartial(object.refused)
+      : undefined;
+    message.acknowledgements = (object.acknowledgements !== undefined && object.acknowledgements !== null)
+      ? MasterMessage_Acknowledgements.fromPartial(object.acknowledgements)
       : undefined;
     return message;
   },
@@ -2409,6 +2546,77 @@ export const MasterMessage_FrameworkMessage: MessageFns<MasterMessage_FrameworkM
     message.frameworkId = object.frameworkId ?? "";
     message.executorId = object.executorId ?? "";
     message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseMasterMessage_Acknowledgements(): MasterMessage_Acknowledgements {
+  return { acknowledgements: [] };
+}
+
+export const MasterMessage_Acknowledgements: MessageFns<MasterMessage_Acknowledgements> = {
+  encode(message: MasterMessage_Acknowledgements, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.acknowledgements) {
+      MasterMessage_Acknowledge.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MasterMessage_Acknowledgements {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMasterMessage_Acknowledgements();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.acknowledgements.push(MasterMessage_Acknowledge.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MasterMessage_Acknowledgements {
+    return {
+      acknowledgements: globalThis.Array.isArray(object?.acknowledgements)
+        ? object.acknowledgements.map((e: any) => MasterMessage_Acknowledge.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MasterMessage_Acknowledgements): unknown {
+    const obj: any = {};
+    if (message.acknowledgements?.length) {
+      obj.acknowledgements = message.acknowledgements.map((e) => MasterMessage_Acknowledge.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MasterMessage_Acknowledgements>): MasterMessage_Acknowledgements {
+    return MasterMessage_Acknowledgements.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MasterMessage_Acknowledgements>): MasterMessage_Acknowledgements {
+    const message = createBaseMasterMessage_Acknowledgements();
+    message.acknowledgements = object.acknowledgements?.map((e) => MasterMessage_Acknowledge.fromPartial(e)) || [];
     return message;
   },
 };
