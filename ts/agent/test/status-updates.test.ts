@@ -1,7 +1,8 @@
 // The status update manager on its own: a recording `send` stands in for the
-// master stream (a test double), the checkpoint files are real.
+// master stream (a test double), the checkpoint files and their fsyncs are
+// real (the group-commit tests wrap fs.fsync only to count and order them).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, fsync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -18,25 +19,35 @@ function status(taskId: string, state: TaskState): TaskStatus {
 function recordingManager(workDir: string, retry = { initialMs: 50, maxMs: 200 }) {
   const sent: AgentMessage_StatusUpdate[] = [];
   const acked: TaskStatus[] = [];
+  // Every event in order: 'fsync:<file>' when an fsync completes, 'send:<taskId>:<state>' per send.
+  const events: string[] = [];
   const manager = new StatusUpdateManager({
     workDir,
     logger: silentLogger(),
     retry,
-    send: (update) => (sent.push(update), true),
+    send: (update) => (sent.push(update), events.push(`send:${update.status!.taskId}:${update.status!.state}`), true),
     onAcknowledged: (_fw, s) => acked.push(s),
+    fsync: (fd, done) =>
+      fsync(fd, (err) => {
+        events.push('fsync');
+        done(err);
+      }),
   });
-  return { manager, sent, acked };
+  return { manager, sent, acked, events };
 }
 
-test('only the head is in flight; the next goes after its acknowledgement', () => {
+test('only the head is in flight; the next goes after its acknowledgement', async () => {
   const { manager, sent, acked } = recordingManager(tempDir(), { initialMs: 60_000, maxMs: 60_000 });
   const running = status('t1', TaskState.RUNNING);
   const finished = status('t1', TaskState.FINISHED);
   manager.update('fw', running);
   manager.update('fw', finished);
+  assert.is(sent.length, 0, 'nothing is sent before it is on disk');
+  await manager.flushed();
   assert.is(sent.length, 1);
   assert.equal(sent[0]!.status!.uuid, running.uuid);
-  assert.is(sent[0]!.latestState, TaskState.RUNNING);
+  // both were queued before the first send (group commit): latest_state is already FINISHED
+  assert.is(sent[0]!.latestState, TaskState.FINISHED);
   // a resend (as on reconnect) carries latest_state ahead of the update in flight
   manager.resendAll();
   assert.is(sent.length, 2);
@@ -59,23 +70,25 @@ test('an unacknowledged head is resent with the same uuid, backing off', async (
   manager.stop();
 });
 
-test('updates after a terminal one and duplicate uuids are refused', () => {
+test('updates after a terminal one and duplicate uuids are refused', async () => {
   const { manager, sent } = recordingManager(tempDir(), { initialMs: 60_000, maxMs: 60_000 });
   const failed = status('t1', TaskState.FAILED);
   assert.ok(manager.update('fw', failed));
   assert.not.ok(manager.update('fw', failed), 'duplicate uuid');
   assert.not.ok(manager.update('fw', status('t1', TaskState.RUNNING)), 'after terminal');
+  await manager.flushed();
   assert.is(sent.length, 1);
   manager.stop();
 });
 
-test('a restarted manager reloads unacknowledged updates from disk and resends them in order', () => {
+test('a restarted manager reloads unacknowledged updates from disk and resends them in order', async () => {
   const workDir = tempDir();
   const first = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
   const starting = status('t1', TaskState.STARTING);
   const running = status('t1', TaskState.RUNNING);
   const finished = status('t1', TaskState.FINISHED);
   for (const s of [starting, running, finished]) first.manager.update('fw', s);
+  await first.manager.flushed();
   first.manager.acknowledge('fw', 't1', starting.uuid);
   first.manager.stop();
 
@@ -94,11 +107,12 @@ test('a restarted manager reloads unacknowledged updates from disk and resends t
   second.manager.stop();
 });
 
-test('the checkpoint holds update and ack records, written before sending', () => {
+test('the checkpoint holds update and ack records, written before sending', async () => {
   const workDir = tempDir();
   const { manager } = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
   const running = status('t1', TaskState.RUNNING);
   manager.update('fw', running);
+  await manager.flushed();
   manager.acknowledge('fw', 't1', running.uuid);
   const lines = readFileSync(taskUpdatesFile(workDir, 'fw', 't1'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.is(lines.length, 2);
@@ -106,6 +120,73 @@ test('the checkpoint holds update and ack records, written before sending', () =
   assert.is(lines[0].update.status.state, 'TASK_STATE_RUNNING');
   assert.is(lines[1].ack, running.uuid.toString('base64'));
   manager.stop();
+});
+
+test('group commit: updates of one turn share one fsync per task log, and none is sent before it', async () => {
+  const workDir = tempDir();
+  const { manager, sent, events } = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
+  const tasks = Array.from({ length: 50 }, (_, i) => `t${i}`);
+  // 50 tasks, three updates each, all in one turn: 150 records, 50 files.
+  for (const taskId of tasks) {
+    for (const state of [TaskState.STARTING, TaskState.RUNNING, TaskState.FINISHED]) manager.update('fw', status(taskId, state));
+  }
+  assert.is(sent.length, 0, 'nothing is sent in the turn the updates were queued');
+  await manager.flushed();
+  assert.is(events.filter((e) => e === 'fsync').length, tasks.length, 'one fsync per task log, not one per update');
+  assert.is(sent.length, tasks.length, 'each task has its head in flight');
+  // A send comes only after at least as many fsyncs as distinct tasks sent so far.
+  let syncs = 0;
+  let sends = 0;
+  for (const event of events) {
+    if (event === 'fsync') syncs++;
+    else assert.ok(++sends <= syncs, `send ${sends} came before its task's fsync (${syncs} done): ${event}`);
+  }
+  // Acknowledging the heads sends the next update at once: it is already on disk.
+  for (const update of [...sent]) manager.acknowledge('fw', update.status!.taskId, update.status!.uuid);
+  assert.is(sent.length, 2 * tasks.length);
+  assert.ok(sent.slice(tasks.length).every((u) => u.status!.state === TaskState.RUNNING));
+  manager.stop();
+});
+
+test('group commit: an update queued while an earlier one is syncing waits for its own fsync', async () => {
+  const workDir = tempDir();
+  const { manager, sent, events } = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
+  const starting = status('t1', TaskState.STARTING);
+  manager.update('fw', starting);
+  await waitFor('STARTING sent', () => sent.length === 1, 5_000);
+  const running = status('t1', TaskState.RUNNING);
+  manager.update('fw', running);
+  manager.acknowledge('fw', 't1', starting.uuid);
+  assert.is(sent.length, 1, 'RUNNING is not sent on the acknowledgement: it is not on disk yet');
+  await manager.flushed();
+  assert.is(sent.length, 2);
+  assert.equal(events, ['fsync', 'send:t1:' + TaskState.STARTING, 'fsync', 'send:t1:' + TaskState.RUNNING]);
+  manager.stop();
+});
+
+test('group commit: after a crash every sent update is on disk; a stop writes what was still queued', async () => {
+  const workDir = tempDir();
+  const first = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
+  for (let i = 0; i < 20; i++) first.manager.update('fw', status(`t${i}`, TaskState.RUNNING));
+  await waitFor('all sent', () => first.sent.length === 20, 5_000);
+  // Every update that went out is in its task's log right now (a crash here loses nothing sent).
+  for (const update of first.sent) {
+    const text = readFileSync(taskUpdatesFile(workDir, 'fw', update.status!.taskId), 'utf8');
+    assert.ok(text.includes(Buffer.from(update.status!.uuid).toString('base64')), `update of ${update.status!.taskId} on disk`);
+  }
+  // Queued in the stopping turn, never sent: stop() still writes it.
+  const late = status('t0', TaskState.FINISHED);
+  first.manager.update('fw', late);
+  first.manager.stop();
+  assert.is(first.sent.length, 20);
+
+  const second = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
+  const replayed = second.manager.recover();
+  assert.is(replayed.length, 20);
+  assert.equal(second.manager.pending('fw', 't0').map((s) => s.state), [TaskState.RUNNING, TaskState.FINISHED]);
+  second.manager.resendAll();
+  assert.is(second.sent.length, 20, 'recovered updates are durable: sent at once');
+  second.manager.stop();
 });
 
 test.run();

@@ -1,9 +1,9 @@
 // The on-disk log of one task's status updates: an append-only JSON-lines file
 // of {"update": ...} and {"ack": "<uuid base64>"} records. An update is written
-// (and fsynced) before it is sent, so an agent that restarts resends exactly
+// and fsynced (group-commit.ts) before it is sent, so an agent that restarts resends exactly
 // what was not acknowledged, in the same order.
 
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { TaskStatus, type Logger } from '@tessera/common';
@@ -26,11 +26,11 @@ export interface ReplayedStream {
   last: TaskStatus;
 }
 
-export function appendUpdate(workDir: string, record: UpdateRecord): void {
+/** The file and line of an update record; group-commit.ts writes and fsyncs it. */
+export function updateRecord(workDir: string, record: UpdateRecord): { file: string; line: string } {
   const file = taskUpdatesFile(workDir, record.frameworkId, record.status.taskId);
-  mkdirSync(path.dirname(file), { recursive: true });
   const line = JSON.stringify({ update: { frameworkId: record.frameworkId, status: TaskStatus.toJSON(record.status) } });
-  appendDurably(file, line + '\n');
+  return { file, line: line + '\n' };
 }
 
 export function appendAck(workDir: string, frameworkId: string, taskId: string, uuid: Uint8Array): void {
@@ -64,6 +64,7 @@ function replayOne(workDir: string, frameworkId: string, taskId: string, logger:
     return undefined;
   }
   const pending: TaskStatus[] = [];
+  const seen = new Set<string>();
   let last: TaskStatus | undefined;
   for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
@@ -77,6 +78,10 @@ function replayOne(workDir: string, frameworkId: string, taskId: string, logger:
     }
     if (record.update?.status) {
       const status = TaskStatus.fromJSON(record.update.status);
+      const uuid = Buffer.from(status.uuid).toString('base64');
+      // A batch rewritten after a failed fsync repeats its lines: keep the first.
+      if (seen.has(uuid)) continue;
+      seen.add(uuid);
       pending.push(status);
       last = status;
     } else if (typeof record.ack === 'string') {
@@ -86,16 +91,6 @@ function replayOne(workDir: string, frameworkId: string, taskId: string, logger:
   }
   if (last === undefined) return undefined;
   return { frameworkId, taskId, pending, latestState: last.state, last };
-}
-
-function appendDurably(file: string, text: string): void {
-  const fd = openSync(file, 'a');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function listDir(dir: string): string[] {
