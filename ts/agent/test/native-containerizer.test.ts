@@ -15,6 +15,7 @@ import { ContainerInfo, ContainerInfo_Type, silentLogger, type Resource } from '
 import type { ContainerSpec } from '../src/containerizer/containerizer.js';
 import { detectCgroups, type Cgroups } from '../src/containerizer/native/cgroups.js';
 import { NativeContainerizer } from '../src/containerizer/native/native.js';
+import type { Rlimits } from '../src/containerizer/posix.js';
 import { tempDir, waitFor } from './helpers.js';
 
 const ROOT = '/sys/fs/cgroup';
@@ -29,7 +30,7 @@ const cgroups: Cgroups = found.cgroups;
 const dirs: string[] = [];
 const containerizers: NativeContainerizer[] = [];
 
-function containerizer(options: { gpus?: number[]; checkpointDir?: string } = {}): NativeContainerizer {
+function containerizer(options: { gpus?: number[]; checkpointDir?: string; rlimits?: Rlimits } = {}): NativeContainerizer {
   const made = new NativeContainerizer({ logger: silentLogger(), cgroups, pidsMax: 64, ...options });
   containerizers.push(made);
   return made;
@@ -128,6 +129,24 @@ test('limits from cpus and mem are written to the container cgroups, readable fr
   const lines = out(s).trim().split('\n');
   if (cgroups.version === 1) assert.equal(lines, [String(48 * 1024 * 1024), '50000', '512', '64']);
   else assert.equal(lines, [String(48 * 1024 * 1024), '50000 100000', '20', '64']);
+});
+
+test('rlimits: core and nofile set by the init (no prlimit in the chain), soft = hard; nproc through prlimit', async () => {
+  const script = 'ulimit -Sc; ulimit -Hc; ulimit -Sn; ulimit -Hn; cat /proc/self/limits | grep "Max processes"';
+  const s = spec('rlimits', script);
+  const c = await containerizer({ rlimits: { nofile: 777, nproc: 4321 } }).launch(s);
+  assert.equal(await c.exited, { code: 0, signal: null });
+  const lines = out(s).trim().split('\n');
+  assert.equal(lines.slice(0, 4), ['0', '0', '777', '777']);
+  assert.match(lines[4]!, /Max processes\s+4321\s+4321/);
+  // Without nproc the chain is unshare → init: no prlimit exec.
+  const plain = spec('rlimits-plain', 'ulimit -Hc; ulimit -Hn; cat /proc/1/cmdline | tr "\\0" " "');
+  const p = await containerizer({ rlimits: { nofile: 555 } }).launch(plain);
+  assert.equal(await p.exited, { code: 0, signal: null });
+  const [core, nofile, init] = out(plain).trim().split('\n');
+  assert.is(core, '0');
+  assert.is(nofile, '555');
+  assert.match(init!, /ulimit -c 0/);
 });
 
 test('memory limit enforced: allocating past it is OOM-killed and reported as a memory limitation', async () => {

@@ -1,8 +1,11 @@
-// The command line that starts a native container. No native addon: prlimit
-// (rlimits, then it execs in place) runs util-linux unshare, which forks the
+// The command line that starts a native container. No native addon: util-linux
+// unshare (behind prlimit only for rlimits the shell cannot set alike in dash
+// and bash, such as nproc) forks the
 // container's init into new PID, mount (with its own /proc), UTS and IPC
 // namespaces, and a new network namespace for network "none". The init is a
-// small shell, pid 1 inside. Before anything else it writes its own pid into
+// small shell, pid 1 inside. It sets the core and nofile rlimits itself
+// (`ulimit`, soft = hard, inherited by the task), which saves a prlimit exec
+// per container. Before anything else it writes its own pid into
 // each of the container's cgroup.procs (the kernel reads the pid in the
 // writer's PID namespace, so "1" is the init itself), so the task is confined
 // before any of it runs. A PID namespace's init ignores signals it has no
@@ -14,7 +17,23 @@
 // cgroup it cannot join, a bad hostname, unshare failing) is a launch failure
 // rather than a task failure.
 
-/** pid 1 of the container: cgroups, hostname, loopback, then the task with SIGTERM forwarded. */
+/** Rlimits the init sets with `ulimit` (same flags and units in every POSIX sh). */
+export interface ShellLimits {
+  /** Core file size in bytes; a multiple of 512 (`ulimit -c` counts 512-byte blocks). */
+  core?: number;
+  nofile?: number;
+}
+
+/** pid 1 of the container: rlimits, cgroups, hostname, loopback, then the task with SIGTERM forwarded. */
+function initScript(limits: ShellLimits): string {
+  // Without -H/-S, ulimit sets both limits, as prlimit --x=v:v did.
+  const ulimits = [
+    ...(limits.core === undefined ? [] : [`ulimit -c ${limits.core / 512}`]),
+    ...(limits.nofile === undefined ? [] : [`ulimit -n ${limits.nofile}`]),
+  ].map((line) => `${line} || { echo "tessera: cannot set rlimit (${line})" >&2; exit 125; }`);
+  return [...ulimits, ...INIT].join('\n');
+}
+
 const INIT = [
   'h=$1; lo=$2; n=$3; shift 3',
   'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tessera: cannot join cgroup $1" >&2; exit 125; }; n=$((n-1)); shift; done',
@@ -27,13 +46,15 @@ const INIT = [
   "trap 'kill -TERM $c 2>/dev/null' TERM",
   'echo started >&3; exec 3>&-',
   'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || exit $s; done',
-].join('\n');
+];
 
 export interface LaunchCommand {
   /** cgroup.procs files the container's first process joins. */
   procsFiles: string[];
-  /** prlimit and its limit arguments, when rlimits apply. */
+  /** prlimit and its limit arguments, for rlimits the init cannot set itself. */
   prlimit?: { program: string; args: string[] };
+  /** Rlimits the init sets (ulimit). */
+  shellLimits?: ShellLimits;
   unshare: string;
   network: 'host' | 'none';
   /** ContainerInfo.hostname; empty keeps the agent's hostname (in the container's own UTS namespace). */
@@ -46,6 +67,13 @@ export interface LaunchCommand {
 
 /** argv for spawn: [program, ...args]. */
 export function launchArgv(launch: LaunchCommand): string[] {
+  for (const [field, value] of Object.entries(launch.shellLimits ?? {})) {
+    // They end up in a shell script: integers only.
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new TypeError(`rlimits.${field}: must be a non-negative integer (got ${value})`);
+  }
+  if (launch.shellLimits?.core !== undefined && launch.shellLimits.core % 512 !== 0) {
+    throw new TypeError(`rlimits.core: the init sets it in 512-byte blocks (got ${launch.shellLimits.core}); use prlimit`);
+  }
   const namespaces = ['--fork', '--kill-child', '--pid', '--mount-proc', '--mount', '--uts', '--ipc'];
   if (launch.network === 'none') namespaces.push('--net');
   const user = launch.setpriv
@@ -58,7 +86,7 @@ export function launchArgv(launch: LaunchCommand): string[] {
     '--',
     '/bin/sh',
     '-c',
-    INIT,
+    initScript(launch.shellLimits ?? {}),
     'tessera-init',
     launch.hostname,
     launch.network === 'none' ? 'up' : 'host',

@@ -28,7 +28,7 @@ import { findProgram, resolveProgram, type Rlimits } from '../posix.js';
 import { lookupUser } from '../users.js';
 import type { Cgroups } from './cgroups.js';
 import { GpuAllocator, gpuDenyLines, gpuEnvironment } from './gpus.js';
-import { launchArgv, type LaunchCommand } from './launcher.js';
+import { launchArgv, type LaunchCommand, type ShellLimits } from './launcher.js';
 import { describeBytes, resourceAmounts } from './limits.js';
 
 export interface NativeContainerizerOptions {
@@ -59,6 +59,7 @@ export class NativeContainerizer implements Containerizer {
   private readonly gpus: GpuAllocator;
   private readonly unshare: string;
   private readonly prlimit: LaunchCommand['prlimit'];
+  private readonly shellLimits: ShellLimits;
   private readonly setpriv: string | undefined;
   private detached = false;
 
@@ -70,10 +71,14 @@ export class NativeContainerizer implements Containerizer {
     const unshare = findProgram('unshare');
     if (!unshare) throw new Error('the native containerizer needs unshare (util-linux), which is not installed');
     this.unshare = unshare;
+    // The init sets core and nofile itself (one exec fewer per container);
+    // prlimit only for the rest (nproc: dash and bash name it differently).
+    const rlimits: Rlimits = { core: 0, ...options.rlimits };
+    const byShell = (name: string, value: number) => name === 'nofile' || (name === 'core' && value % 512 === 0);
+    const entries = Object.entries(rlimits).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+    this.shellLimits = Object.fromEntries(entries.filter(([name, value]) => byShell(name, value))) as ShellLimits;
+    const rlimitArgs = entries.filter(([name, value]) => !byShell(name, value)).map(([name, value]) => `--${name}=${value}:${value}`);
     const prlimit = findProgram('prlimit');
-    const rlimitArgs = Object.entries({ core: 0, ...options.rlimits })
-      .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
-      .map(([name, value]) => `--${name}=${value}:${value}`);
     this.prlimit = prlimit && rlimitArgs.length > 0 ? { program: prlimit, args: rlimitArgs } : undefined;
     this.setpriv = findProgram('setpriv');
   }
@@ -116,7 +121,7 @@ export class NativeContainerizer implements Containerizer {
       throw new ContainerLaunchError(`cannot create the container's cgroups: ${(err as Error).message}`);
     }
 
-    const [executable, ...args] = launchArgv({ procsFiles, prlimit: this.prlimit, unshare: this.unshare, network, hostname, setpriv, command });
+    const [executable, ...args] = launchArgv({ procsFiles, prlimit: this.prlimit, shellLimits: this.shellLimits, unshare: this.unshare, network, hostname, setpriv, command });
     const stdout = openSync(path.join(spec.sandbox, 'stdout'), 'a');
     const stderr = openSync(path.join(spec.sandbox, 'stderr'), 'a');
     try {
