@@ -14,7 +14,7 @@ import { reregisterAgent } from './agent-reregistration.js';
 import { AgentRefused, pong, registerAgent } from './agents.js';
 import type { Master } from './master.js';
 import type { AgentRecord } from './model.js';
-import { executorExited, frameworkMessage, statusUpdate } from './status-updates.js';
+import { executorExited, frameworkMessage, statusUpdate, statusUpdates } from './status-updates.js';
 import { SafeStream } from './streams.js';
 
 // Messages an agent may send before its registration completes (it should not).
@@ -60,6 +60,7 @@ export function agentService(m: Master): AgentServiceServer {
         if (agent.stream !== stream) return; // a newer connection replaced this one
         if (msg.pong) pong(agent, msg.pong.seq);
         else if (msg.statusUpdate) statusUpdate(m, agent, msg.statusUpdate);
+        else if (msg.statusUpdates) statusUpdates(m, agent, msg.statusUpdates.updates);
         else if (msg.executorExited) executorExited(m, agent, msg.executorExited);
         else if (msg.frameworkMessage) frameworkMessage(m, agent, msg.frameworkMessage);
         else if (msg.register || msg.reregister) m.log.warn({ agent: agent.id }, 'agent registered twice on one stream: ignored');

@@ -9,9 +9,11 @@ import {
   MasterMessage,
   type FrameworkInfo,
   type Logger,
+  type MasterMessage_Acknowledge,
   type TaskStatus,
 } from '@tessera/common';
 
+import { AgentAcknowledgements } from './agent-acks.js';
 import { AllocationLoop } from './allocation-loop.js';
 import { isConnected, taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord } from './model.js';
 import { OfferBook, runAllocationCycle, type GoneReason } from './offers.js';
@@ -33,6 +35,8 @@ export class Master {
   readonly allocator: Allocator;
   readonly offers: OfferBook;
   readonly loop: AllocationLoop;
+  /** Acknowledgements to agents, coalesced per agent per event-loop turn. */
+  readonly agentAcks: AgentAcknowledgements;
 
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly completedFrameworks: FrameworkRecord[] = [];
@@ -62,6 +66,7 @@ export class Master {
     this.allocator = new Allocator({ placement: options.placement });
     this.offers = new OfferBook(id);
     this.loop = new AllocationLoop(() => this.#allocate(), options.allocationDelayMs);
+    this.agentAcks = new AgentAcknowledgements((agent, message) => agent.stream?.send(message) ?? false);
     this.removedFrameworkIds = new Set(recovered.removedFrameworks);
     this.removedAgentIds = new Set(recovered.removedAgents);
     for (const info of recovered.frameworks) this.registeredFrameworks.set(info.id, info);
@@ -103,7 +108,14 @@ export class Master {
   }
 
   sendToAgent(agent: AgentRecord, message: MasterMessage): boolean {
+    // Acknowledgements waiting for this agent go first: the order the master decided holds.
+    this.agentAcks.flush(agent);
     return agent.stream?.send(message) ?? false;
+  }
+
+  /** Tells the agent to stop resending an update; coalesced with the agent's other acknowledgements of this turn. */
+  acknowledgeToAgent(agent: AgentRecord, ack: MasterMessage_Acknowledge): void {
+    this.agentAcks.add(agent, ack);
   }
 
   /** Withdraws an outstanding offer: its resources go back unfiltered; the framework hears RESCIND. */
@@ -185,6 +197,7 @@ export class Master {
     if (this.#stopped) return;
     this.#stopped = true;
     this.loop.stop();
+    this.agentAcks.stop();
     this.offers.clear();
     if (this.reregisterDeadline) clearTimeout(this.reregisterDeadline);
     for (const f of this.frameworks.values()) {

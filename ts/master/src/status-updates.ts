@@ -38,11 +38,11 @@ export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage
   }
   if (task.decidedByMaster && isTerminal(task.state)) {
     // The framework was already told this task is gone; stop the agent resending.
-    m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } });
+    m.acknowledgeToAgent(agent, { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid });
     return;
   }
   if (task.lastAcked && Buffer.compare(task.lastAcked, status.uuid) === 0) {
-    m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid } });
+    m.acknowledgeToAgent(agent, { frameworkId: framework.id, taskId: task.taskId, uuid: status.uuid });
     return;
   }
   const full = { ...status, agentId: agent.id, executorId: status.executorId || task.executorId };
@@ -54,6 +54,21 @@ export function statusUpdate(m: Master, agent: AgentRecord, update: AgentMessage
   if (isTerminal(task.latestState)) m.freeTask(task);
   m.log.debug({ framework: framework.id, task: task.taskId, state: stateName(status.state) }, 'status update');
   m.forwardStatus(framework, task, resend ? task.pending! : full);
+}
+
+/**
+ * The batched form: each entry handled exactly as a status_update message of
+ * its own, in order. A malformed or unknown entry is dropped with its log line
+ * (as the single form is), and one that fails is logged; the rest still apply.
+ */
+export function statusUpdates(m: Master, agent: AgentRecord, updates: readonly AgentMessage_StatusUpdate[]): void {
+  for (const update of updates) {
+    try {
+      statusUpdate(m, agent, update);
+    } catch (err) {
+      m.log.error({ err, agent: agent.id, task: update.status?.taskId }, 'status update failed');
+    }
+  }
 }
 
 /** A framework acknowledges an update by uuid: relayed to the agent (unless the master made the update). */
@@ -70,7 +85,7 @@ export function acknowledge(m: Master, framework: FrameworkRecord, agentId: stri
   if (acked.source !== TaskStatus_Source.MASTER) {
     const agent = m.agents.get(task.agentId);
     if (agent) {
-      m.sendToAgent(agent, { acknowledge: { frameworkId: framework.id, taskId, uuid } });
+      m.acknowledgeToAgent(agent, { frameworkId: framework.id, taskId, uuid });
     }
   }
   if (isTerminal(acked.state) && isTerminal(task.state)) m.completeTask(task);

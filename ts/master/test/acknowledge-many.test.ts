@@ -1,6 +1,7 @@
 // AcknowledgeMany: several acknowledgements in one call, each applied as a
 // single Acknowledge would be and answered per entry; a malformed entry fails
-// the whole call and nothing is applied. Over real gRPC on loopback with a
+// the whole call and nothing is applied. Acknowledgements for one agent made in
+// one turn reach it as one batched message. Over real gRPC on loopback with a
 // (test double) agent.
 
 import type { ServiceError } from '@grpc/grpc-js';
@@ -75,6 +76,10 @@ test('AcknowledgeMany applies each entry, relays each to the agent, and answers 
       await a.inbox.next((m) => m.acknowledge !== undefined, 'second Acknowledge'),
     ].map((m) => m.acknowledge!.taskId);
     assert.equal(relayed, ['t1', 't3']);
+    // On the wire both went to the agent in one batched message (same agent, same turn).
+    const batch = await a.wire.next((m) => m.acknowledgements !== undefined, 'batched Acknowledgements');
+    assert.equal(batch.acknowledgements!.acknowledgements.map((x) => x.taskId), ['t1', 't3']);
+    assert.ok(Buffer.from(batch.acknowledgements!.acknowledgements[1]!.uuid).equals(running[2]!.uuid));
 
     // A repeat of an acknowledged update is a no-op ('' as for a single call).
     const again = await acknowledgeMany(s, [
@@ -84,6 +89,9 @@ test('AcknowledgeMany applies each entry, relays each to the agent, and answers 
     assert.equal(again.response?.errors, ['', '']);
     const third = await a.inbox.next((m) => m.acknowledge !== undefined, 'Acknowledge of t2');
     assert.is(third.acknowledge!.taskId, 't2');
+    // Alone in its turn, it went out in the single form (agents without the batched form understand it).
+    const single = await a.wire.next((m) => m.acknowledge !== undefined, 'single Acknowledge on the wire');
+    assert.is(single.acknowledge!.taskId, 't2');
 
     // The header is checked as for every call.
     const stranger = await new Promise<ServiceError | null>((resolve) =>

@@ -231,7 +231,14 @@ export interface FakeAgentOptions {
  */
 export class FakeAgent {
   readonly client: AgentServiceClient;
+  /**
+   * What the master said, with each batched `acknowledgements` message unfolded
+   * into one `acknowledge` per entry (as a real agent handles them), so tests
+   * about acknowledgements need not care how the master grouped them.
+   */
   readonly inbox = new Inbox<MasterMessage>();
+  /** What the master said, exactly as it came (batched forms kept). */
+  readonly wire = new Inbox<MasterMessage>();
   stream?: ClientDuplexStream<AgentMessage, MasterMessage>;
   id = '';
   answerPings: boolean;
@@ -246,7 +253,9 @@ export class FakeAgent {
     this.stream = stream;
     stream.on('data', (m: MasterMessage) => {
       if (m.ping && this.answerPings && this.stream === stream) stream.write(AgentMessage.create({ pong: { seq: m.ping.seq } }));
-      this.inbox.push(m);
+      this.wire.push(m);
+      if (m.acknowledgements) for (const acknowledge of m.acknowledgements.acknowledgements) this.inbox.push(MasterMessage.create({ acknowledge }));
+      else this.inbox.push(m);
     });
     stream.on('error', () => undefined);
     stream.on('end', () => undefined);
