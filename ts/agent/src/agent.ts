@@ -117,6 +117,11 @@ export class Agent {
     } else if (message.acknowledge) {
       const { frameworkId, taskId, uuid } = message.acknowledge;
       this.updates.acknowledge(frameworkId, taskId, uuid);
+    } else if (message.acknowledgements) {
+      // The master's batched form: each entry exactly as an `acknowledge` of its own, in order.
+      for (const { frameworkId, taskId, uuid } of message.acknowledgements.acknowledgements) {
+        this.updates.acknowledge(frameworkId, taskId, uuid);
+      }
     } else if (message.frameworkMessage) {
       const { frameworkId, executorId, data } = message.frameworkMessage;
       const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
