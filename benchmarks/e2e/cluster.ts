@@ -29,6 +29,8 @@ export interface ClusterOptions {
   maxAgentPingTimeouts: number;
   agentsPerConnection: number;
   registry: 'file' | 'memory';
+  /** Simulated agents send an event-loop turn's updates as one status_updates message. */
+  batchUpdates: boolean;
   allocationDelayMs?: number;
   cpuProfileDir?: string;
   progress: (line: string) => void;
@@ -77,6 +79,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     resources: resources(AGENT_RESOURCES, 'agent resources'),
     agentsPerConnection: options.agentsPerConnection,
     resendAfterMs: 10_000,
+    batchUpdates: options.batchUpdates,
   });
   const closeFleet = onCleanup('close the simulated agents', () => fleet.close(), () => fleet.close());
 

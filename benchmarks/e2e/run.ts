@@ -27,6 +27,9 @@ const USAGE = `usage: npm run bench:e2e -- [options]
   --ping-interval S               connect: master ping interval (default 1; launch uses 5)
   --agents-per-connection N       simulated agents sharing one HTTP/2 connection (default 10)
   --batch N                       agents registering at once while ramping (default 500)
+  --single-updates                launch: simulated agents send one status_update per message
+                                  (default: an agent's updates of one event-loop turn in one
+                                  status_updates message)
   --shared-connection             launch: all frameworks on one HTTP/2 connection (default: one each)
   --registry file|memory          the master's registry (default: launch file, as tessera master;
                                   connect memory: the file registry admits agents one rewrite of
@@ -49,6 +52,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     registry: { type: 'string' },
     'shared-connection': { type: 'boolean', default: false },
+    'single-updates': { type: 'boolean', default: false },
     'allocation-delay-ms': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'json-out': { type: 'string' },
@@ -113,6 +117,7 @@ try {
         agentsPerConnection,
         registerBatch: batch,
         registry: registry ?? 'file',
+        batchUpdates: !values['single-updates'],
         declineRefuseSeconds: 1,
         sharedConnection: values['shared-connection'],
         ...(allocationDelayMs !== undefined ? { allocationDelayMs } : {}),

@@ -33,6 +33,7 @@ export async function runConnect(o: ConnectOptions): Promise<E2eRow[]> {
     maxAgentPingTimeouts: o.maxAgentPingTimeouts,
     agentsPerConnection: o.agentsPerConnection,
     registry: o.registry,
+    batchUpdates: true, // no tasks here: nothing to batch
     progress: o.progress,
   });
   try {

@@ -23,6 +23,8 @@ export interface LaunchOptions {
   agentsPerConnection: number;
   registerBatch: number;
   registry: 'file' | 'memory';
+  /** Simulated agents batch their updates (status_updates); false: one message per update. */
+  batchUpdates: boolean;
   /** The master's allocation coalescing window; its default when absent. */
   allocationDelayMs?: number;
   declineRefuseSeconds: number;
@@ -47,6 +49,7 @@ export async function runLaunch(o: LaunchOptions): Promise<E2eRow[]> {
     maxAgentPingTimeouts: 5,
     agentsPerConnection: o.agentsPerConnection,
     registry: o.registry,
+    batchUpdates: o.batchUpdates,
     ...(o.allocationDelayMs !== undefined ? { allocationDelayMs: o.allocationDelayMs } : {}),
     ...(o.cpuProfileDir ? { cpuProfileDir: o.cpuProfileDir } : {}),
     progress: o.progress,

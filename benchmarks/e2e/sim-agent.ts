@@ -4,6 +4,10 @@
 // RUNNING through the master — FINISHED. The agent protocol's rules hold: one
 // update per task in flight, in order, resent (same uuid) until acknowledged.
 // Nothing is executed; the point is the master's work, not the agent's.
+//
+// With `batchUpdates`, an agent's updates of one event-loop turn go out as one
+// `status_updates` message (the agent protocol's batched form), and it takes
+// the master's batched `acknowledgements` as well as single ones.
 
 import { randomBytes } from 'node:crypto';
 
@@ -14,6 +18,7 @@ import {
   TaskState,
   TaskStatus_Source,
   type AgentMessage,
+  type AgentMessage_StatusUpdate,
   type MasterMessage,
   type MasterMessage_Acknowledge,
   type Resource,
@@ -43,6 +48,8 @@ export interface FleetOptions {
   agentsPerConnection: number;
   /** Resend an unacknowledged update after this long (the agent's backoff start). */
   resendAfterMs: number;
+  /** Send the updates an agent has in one event-loop turn as one status_updates message. */
+  batchUpdates: boolean;
   /** Called for each task order as it arrives (the launch scenario times accept → RunTask). */
   onRunTask?: (taskId: string, now: number) => void;
 }
@@ -60,6 +67,10 @@ export interface FleetCounters {
   unexpectedAcks: number;
   kills: number;
   pongs: number;
+  /** Stream messages carrying updates (one per update unless batched). */
+  updateMessages: number;
+  /** Batched acknowledgement messages received from the master. */
+  ackBatches: number;
 }
 
 interface SimTask {
@@ -82,6 +93,8 @@ class SimAgent {
   closed = false;
   readonly tasks = new Map<string, SimTask>();
   readonly stream: Stream;
+  /** Updates waiting for the end of this turn (batchUpdates). */
+  queued: AgentMessage_StatusUpdate[] = [];
 
   constructor(
     readonly index: number,
@@ -105,8 +118,27 @@ class SimAgent {
   }
 
   sendUpdate(task: SimTask): void {
-    this.send({
-      statusUpdate: {
+    const update = this.update(task);
+    if (this.fleet.batchUpdates) {
+      if (this.queued.length === 0) this.fleet.flushSoon(this);
+      this.queued.push(update);
+    } else {
+      this.fleet.counters.updateMessages++;
+      this.send({ statusUpdate: update });
+    }
+  }
+
+  /** Sends the updates queued this turn: one message, the single form when there is one. */
+  flush(): void {
+    const updates = this.queued;
+    if (updates.length === 0) return;
+    this.queued = [];
+    this.fleet.counters.updateMessages++;
+    this.send(updates.length === 1 ? { statusUpdate: updates[0]! } : { statusUpdates: { updates } });
+  }
+
+  update(task: SimTask): AgentMessage_StatusUpdate {
+    return {
         frameworkId: task.frameworkId,
         latestState: task.state,
         status: {
@@ -122,8 +154,7 @@ class SimAgent {
           containerId: task.containerId,
           data: Buffer.alloc(0),
         },
-      },
-    });
+    };
   }
 
   run(frameworkId: string, task: TaskInfo, executorId: string, now: number): void {
@@ -175,6 +206,8 @@ export class SimAgentFleet {
     unexpectedAcks: 0,
     kills: 0,
     pongs: 0,
+    updateMessages: 0,
+    ackBatches: 0,
   };
   /** Gaps between consecutive pings seen by one agent (ms), while recording. */
   readonly pingGaps = new Samples();
@@ -187,11 +220,29 @@ export class SimAgentFleet {
   readonly #clients: AgentServiceClient[] = [];
   readonly #agents: SimAgent[] = [];
   readonly #resendTimer: NodeJS.Timeout;
+  /** Agents with updates queued this turn. */
+  #flushing: SimAgent[] = [];
 
   constructor(options: FleetOptions) {
     this.#options = options;
     this.onRunTask = options.onRunTask;
     this.#resendTimer = setInterval(() => this.#resendStale(), Math.max(250, options.resendAfterMs / 2));
+  }
+
+  get batchUpdates(): boolean {
+    return this.#options.batchUpdates;
+  }
+
+  /** Flushes the agent's queued updates when this turn ends. */
+  flushSoon(agent: SimAgent): void {
+    if (this.#flushing.length === 0) {
+      setImmediate(() => {
+        const agents = this.#flushing;
+        this.#flushing = [];
+        for (const a of agents) a.flush();
+      });
+    }
+    this.#flushing.push(agent);
   }
 
   get resendAfterMs(): number {
@@ -261,6 +312,9 @@ export class SimAgentFleet {
           for (const task of taskGroup?.tasks ?? []) agent.run(frameworkInfo?.id ?? '', task, executor?.executorId ?? task.taskId, now);
         } else if (message.acknowledge) {
           agent.acknowledged(message.acknowledge, now);
+        } else if (message.acknowledgements) {
+          this.counters.ackBatches++;
+          for (const ack of message.acknowledgements.acknowledgements) agent.acknowledged(ack, now);
         } else if (message.killTask) {
           // Tasks here finish on their own within one round trip; a kill is only counted.
           this.counters.kills++;
