@@ -12,7 +12,7 @@
 //   3. direct: the same --concurrent launches through the Containerizer API
 //      alone (createContainerizer, as the agent builds it): launch() resolved
 //      = the task's process runs. The difference to 2. is the agent's own
-//      path (sandboxes, fsynced status updates, the stream).
+//      path (sandboxes, status updates group-committed to disk, the stream).
 // Tasks run `sleep 600` with --cpus (default 0.25) and mem 32, so native
 // containers get real cgroup limits. The CFS quota holds the container's own
 // start-up (unshare, its init, the shell) too: at cpus 0.01 (1 ms of CPU per
