@@ -189,4 +189,29 @@ test('group commit: after a crash every sent update is on disk; a stop writes wh
   second.manager.stop();
 });
 
+test('group commit: a failed fsync is not taken as durable; the batch is written again and only then sent', async () => {
+  const workDir = tempDir();
+  const sent: AgentMessage_StatusUpdate[] = [];
+  let failures = 1;
+  // The injected failure stands in for a disk error (test double of fs.fsync's outcome; the writes are real).
+  const manager = new StatusUpdateManager({
+    workDir,
+    logger: silentLogger(),
+    retry: { initialMs: 30, maxMs: 30 },
+    send: (update) => (sent.push(update), true),
+    fsync: (fd, done) =>
+      failures-- > 0 ? setImmediate(() => done(Object.assign(new Error('EIO: injected'), { code: 'EIO' }))) : fsync(fd, done),
+  });
+  const running = status('t1', TaskState.RUNNING);
+  manager.update('fw', running);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.is(sent.length, 0, 'not sent after a failed fsync');
+  await waitFor('sent after the retry', () => sent.length === 1, 5_000);
+  manager.stop();
+  const again = recordingManager(workDir, { initialMs: 60_000, maxMs: 60_000 });
+  again.manager.recover();
+  assert.is(again.manager.pending('fw', 't1').length, 1, 'the rewritten line is read once');
+  again.manager.stop();
+});
+
 test.run();

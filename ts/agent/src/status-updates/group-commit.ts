@@ -120,7 +120,14 @@ export class GroupCommit {
           // than send what may not survive; replay skips a repeated uuid.
           this.retry(file, records, err);
         } else if (!this.stopped) {
-          for (const record of records) record.durable();
+          for (const record of records) {
+            // A throwing sender must not take the others of the batch (or the agent) down with it.
+            try {
+              record.durable();
+            } catch (err) {
+              this.options.logger.error({ file, err: (err as Error).message }, 'sending a checkpointed status update failed');
+            }
+          }
         }
         this.settle();
       });
