@@ -20,6 +20,7 @@ import {
 } from './containerizer.js';
 import { PidCheckpoints } from './pid-checkpoints.js';
 import { lookupUser } from './users.js';
+import { exitsWithin } from './grace.js';
 
 export interface Rlimits {
   /** Core dump size in bytes (default 0: no core files in sandboxes). */
@@ -113,13 +114,7 @@ export class PosixContainerizer implements Containerizer {
     const container = this.running.get(containerId);
     if (!container || container.done) return;
     signalGroup(container.pid, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((resolve) => {
-      timer = setTimeout(() => resolve('grace'), Math.max(0, graceMs));
-    });
-    const first = await Promise.race([container.exited.then(() => 'exited' as const), graceOver]);
-    clearTimeout(timer);
-    if (first === 'grace') {
+    if (!(await exitsWithin(container.exited, graceMs))) {
       this.logger.info({ containerId, graceMs }, 'container outlived its grace period: SIGKILL');
     }
     // Also after a clean exit: children the leader left behind in the group go too.

@@ -26,6 +26,7 @@ import { ensureImage } from './image.js';
 import { LABEL } from './labels.js';
 import { attachOutput, followLog } from './logs.js';
 import { containerUsage } from './usage.js';
+import { exitsWithin } from '../grace.js';
 
 export interface DockerContainerizerOptions {
   logger: Logger;
@@ -87,13 +88,7 @@ export class DockerContainerizer implements Containerizer {
     const container = this.running.get(containerId);
     if (!container || container.done) return;
     await signal(container.handle, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((resolve) => {
-      timer = setTimeout(() => resolve('grace'), Math.max(0, graceMs));
-    });
-    const first = await Promise.race([container.exited.then(() => 'exited' as const), graceOver]);
-    clearTimeout(timer);
-    if (first === 'grace') {
+    if (!(await exitsWithin(container.exited, graceMs))) {
       this.logger.info({ containerId, graceMs }, 'container outlived its grace period: SIGKILL');
       await signal(container.handle, 'SIGKILL');
     }

@@ -30,6 +30,7 @@ import type { Cgroups } from './cgroups.js';
 import { GpuAllocator, gpuDenyLines, gpuEnvironment } from './gpus.js';
 import { launchArgv, type LaunchCommand, type ShellLimits } from './launcher.js';
 import { describeBytes, resourceAmounts } from './limits.js';
+import { exitsWithin } from '../grace.js';
 
 export interface NativeContainerizerOptions {
   logger: Logger;
@@ -172,13 +173,7 @@ export class NativeContainerizer implements Containerizer {
     // Not to unshare (the leader): it would take the namespace down with SIGKILL
     // (--kill-child) before the task had its grace. The init forwards SIGTERM.
     for (const pid of this.cgroups.pids(containerId)) if (pid !== container.pid) signal(pid, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((resolve) => {
-      timer = setTimeout(() => resolve('grace'), Math.max(0, graceMs));
-    });
-    const first = await Promise.race([container.exited.then(() => 'exited' as const), graceOver]);
-    clearTimeout(timer);
-    if (first === 'grace') {
+    if (!(await exitsWithin(container.exited, graceMs))) {
       this.logger.info({ containerId, graceMs }, 'container outlived its grace period: SIGKILL');
       signal(-container.pid, 'SIGKILL');
       await this.killAll(containerId);
