@@ -34,16 +34,21 @@ const steps = {
   uvu: suites.filter((s) => existsSync(join(root, s))).map((s) => ['node', ['--import', 'tsx', uvu, s, '\\.test\\.ts$']]),
 };
 
+const STEP_TIMEOUT_MS = 15 * 60 * 1000;
+
 const only = process.argv.slice(2);
 for (const [name, commands] of Object.entries(steps)) {
   if (only.length > 0 && !only.includes(name)) continue;
   for (const [cmd, args] of commands) {
     const started = Date.now();
     console.log(`\n▶ ${name}: ${cmd} ${args.join(' ')}`);
-    const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+    // A step that hangs (a test leaving a handle open after a failure) fails
+    // after STEP_TIMEOUT_MS instead of holding CI until its limit.
+    const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', timeout: STEP_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (r.status !== 0) {
-      console.error(`\n✖ ${name} failed after ${secs}s (${cmd} exited with ${r.status ?? r.signal}).`);
+      const why = r.error?.code === 'ETIMEDOUT' ? `did not finish within ${STEP_TIMEOUT_MS / 60000} min` : `exited with ${r.status ?? r.signal}`;
+      console.error(`\n✖ ${name} failed after ${secs}s (${cmd} ${why}).`);
       process.exit(r.status ?? 1);
     }
     console.log(`✔ ${name} (${secs}s)`);

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskState } from '@tessera/common';
 import { startCluster, waitFor, type Cluster } from './cluster.js';
-import { shellTask, startFramework } from './framework.js';
+import { closeFrameworks, shellTask, startFramework } from './framework.js';
 
 let cluster: Cluster;
 
@@ -15,6 +15,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  closeFrameworks();
   await cluster?.stop();
 });
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { SchedulerServiceClient, CLIENT_OPTIONS, type Offer } from '@tessera/common';
 import { startCluster, type Cluster } from './cluster.js';
-import { shellTask, startFramework } from './framework.js';
+import { closeFrameworks, shellTask, startFramework } from './framework.js';
 
 let cluster: Cluster;
 let raw: SchedulerServiceClient;
@@ -20,6 +20,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  closeFrameworks();
   raw?.close();
   await cluster?.stop();
 });

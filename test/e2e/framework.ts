@@ -24,8 +24,19 @@ export interface TestFramework {
   done: Promise<void>;
 }
 
+/** Every client a suite started: closed by closeFrameworks() (each suite's
+ *  after hook), so a test that fails half-way leaves no client reconnecting
+ *  forever — which would keep the test process alive. */
+const open = new Set<SchedulerClient>();
+
+export function closeFrameworks(): void {
+  for (const client of open) client.close();
+  open.clear();
+}
+
 export function startFramework(master: string, framework: FrameworkOptions, autoAcknowledge = true): TestFramework {
   const client = new SchedulerClient({ master, framework, autoAcknowledge, reconnect: { initialMs: 100, maxMs: 1000 } });
+  open.add(client);
   const updates: TaskStatus[] = [];
   const offers = new Map<string, Offer>();
   let frameworkId: string | undefined = framework.id;

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { TaskState } from '@tessera/common';
 import { planLaunches } from '@tessera/sdk';
 import { startCluster, waitFor, type Cluster } from './cluster.js';
-import { startFramework } from './framework.js';
+import { closeFrameworks, startFramework } from './framework.js';
 
 let cluster: Cluster;
 
@@ -17,6 +17,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  closeFrameworks();
   await cluster?.stop();
 });
 
