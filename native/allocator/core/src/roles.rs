@@ -68,6 +68,18 @@ pub struct Role {
 }
 
 impl Role {
+    /// SELF key with the share of what the role itself holds, against `base`.
+    #[inline]
+    fn current_self_key(&self, base: &ShareBase) -> SortKey {
+        self.self_key.with_share(base.share(&self.self_alloc) / self.weight)
+    }
+
+    /// CHILD key with the share of what the role's subtree holds, against `base`.
+    #[inline]
+    fn current_child_key(&self, base: &ShareBase) -> SortKey {
+        self.child_key.with_share(base.share(&self.subtree_alloc) / self.weight)
+    }
+
     pub fn has_guarantees(&self) -> bool {
         !self.guarantees.is_zero()
     }
@@ -323,7 +335,7 @@ impl Roles {
     fn refresh_keys_up(&mut self, r: RoleIdx, base: &ShareBase) {
         if self.self_sorted(r) {
             let role = &self.roles[r as usize];
-            let key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+            let key = role.current_self_key(base);
             self.rekey_self(r, key);
         } else {
             self.roles[r as usize].self_stale = true;
@@ -332,7 +344,7 @@ impl Roles {
         while cur != ROOT {
             if self.child_sorted(cur) {
                 let role = &self.roles[cur as usize];
-                let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+                let key = role.current_child_key(base);
                 self.rekey_child(cur, key);
             } else {
                 self.roles[cur as usize].child_stale = true;
@@ -357,9 +369,7 @@ impl Roles {
         if !self.roles[r as usize].self_stale {
             return;
         }
-        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
-        let role = &self.roles[r as usize];
-        let key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+        let key = self.roles[r as usize].current_self_key(&self.stored_base());
         self.rekey_self(r, key);
         self.roles[r as usize].self_stale = false;
     }
@@ -368,11 +378,14 @@ impl Roles {
         if !self.roles[c as usize].child_stale {
             return;
         }
-        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
-        let role = &self.roles[c as usize];
-        let key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+        let key = self.roles[c as usize].current_child_key(&self.stored_base());
         self.rekey_child(c, key);
         self.roles[c as usize].child_stale = false;
+    }
+
+    /// The totals the keys were last computed against (for lazy keys).
+    fn stored_base(&self) -> ShareBase<'_> {
+        ShareBase { totals: &self.base_totals, scalars: &self.base_scalars }
     }
 
     /// `freshen_child` for a CHILD entry about to join its parent's sorter of
@@ -381,10 +394,9 @@ impl Roles {
         if !self.roles[c as usize].child_stale {
             return;
         }
-        let base = ShareBase { totals: &self.base_totals, scalars: &self.base_scalars };
         let role = &self.roles[c as usize];
         let (old, weight, parent) = (role.child_key, role.weight, role.parent);
-        let key = old.with_share(base.share(&role.subtree_alloc) / role.weight);
+        let key = role.current_child_key(&self.stored_base());
         for layer in [ALL, GUARANTEED] {
             if layer != joining && self.subtree_live(c, layer) {
                 self.roles[parent as usize].node[layer].rekey(child_id(c), &old, key, weight);
@@ -440,8 +452,8 @@ impl Roles {
             role.self_stale = false;
             role.child_stale = false;
             let role = &self.roles[r as usize];
-            let self_key = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
-            let child_key = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+            let self_key = role.current_self_key(base);
+            let child_key = role.current_child_key(base);
             self.rekey_self(r, self_key);
             self.rekey_child(r, child_key);
         }
@@ -646,11 +658,11 @@ impl Roles {
         for r in 1..self.roles.len() as RoleIdx {
             let role = &self.roles[r as usize];
             if self.self_sorted(r) {
-                let want = role.self_key.with_share(base.share(&role.self_alloc) / role.weight);
+                let want = role.current_self_key(base);
                 assert!(want == role.self_key, "{at}: SELF({}) key stale={} {:?} want {:?}", role.name, role.self_stale, role.self_key, want);
             }
             if self.child_sorted(r) {
-                let want = role.child_key.with_share(base.share(&role.subtree_alloc) / role.weight);
+                let want = role.current_child_key(base);
                 assert!(want == role.child_key, "{at}: CHILD({}) key stale={} {:?} want {:?}", role.name, role.child_stale, role.child_key, want);
             }
         }
