@@ -44,3 +44,4 @@ export {
 } from './grpc.js';
 export { checkId, idProblem, newId, newUpdateUuid } from './ids.js';
 export { TERMINAL_TASK_STATES, isTerminalState, shortTaskState } from './task-states.js';
+export { mergeRanges } from './ranges.js';

@@ -5,6 +5,7 @@
 // the allocator keeps them, so 0.1 + 0.2 fits in 0.3.
 
 import type { Resource } from '@tessera/allocator';
+import { mergeRanges } from '@tessera/common';
 
 type Key = string;
 
@@ -44,17 +45,6 @@ export function resourceProblem(r: Resource): string | undefined {
     }
   }
   return undefined;
-}
-
-function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const [b, e] of sorted) {
-    const last = out[out.length - 1];
-    if (last && b <= last[1] + 1) last[1] = Math.max(last[1], e);
-    else out.push([b, e]);
-  }
-  return out;
 }
 
 /** Removes `take` from `from`, or returns undefined when some value is missing. */

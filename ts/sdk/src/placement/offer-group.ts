@@ -3,7 +3,7 @@
 // of the offers' resources, per pool, and hands tasks their exact share.
 
 import type { Attributes, Resource as AllocatorResource } from '@tessera/allocator';
-import { Resource, toAllocatorAttributes, toAllocatorResources, type Offer } from '@tessera/common';
+import { Resource, mergeRanges, toAllocatorAttributes, toAllocatorResources, type Offer } from '@tessera/common';
 
 /** One pool: resources of one name and reservation. Scalars in thousandths
  *  (exact, as the allocator counts them); ranges as sorted [begin, end] pairs. */
@@ -135,17 +135,6 @@ function pickValues(ranges: ReadonlyArray<[number, number]>, count: number): Arr
     const n = Math.min(left, end - begin + 1);
     out.push([begin, begin + n - 1]);
     left -= n;
-  }
-  return out;
-}
-
-function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const [b, e] of sorted) {
-    const last = out[out.length - 1];
-    if (last && b <= last[1] + 1) last[1] = Math.max(last[1], e);
-    else out.push([b, e]);
   }
   return out;
 }
