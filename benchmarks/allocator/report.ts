@@ -111,6 +111,12 @@ export function formatTable(rows: readonly Row[]): string {
       resultCell(row),
     ];
   });
+  return renderTable(header, body, notes);
+}
+
+/** Columns padded to their widest cell, a rule under the header, and the
+ *  numbered notes the rows' [n] marks refer to. */
+export function renderTable(header: readonly string[], body: readonly string[][], notes: readonly string[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];

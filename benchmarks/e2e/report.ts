@@ -3,7 +3,7 @@
 // from the allocator benchmarks' report.ts; the table differs because these
 // rows are rates, latencies and memory, not per-call timings.
 
-import type { Target } from '../allocator/report.js';
+import { renderTable, type Target } from '../allocator/report.js';
 
 export type { Target };
 
@@ -59,9 +59,5 @@ export function formatTable(rows: readonly E2eRow[]): string {
       resultCell(row),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
-  if (notes.length) out.push('', ...notes.map((n, i) => `[${i + 1}] ${n}`));
-  return out.join('\n');
+  return renderTable(header, body, notes);
 }
