@@ -3,7 +3,7 @@
 // framework. Offer ids on the wire are "<master id>-O<allocator id>", so an id
 // from an earlier master never names an offer of this one.
 
-import { Attribute, Event, Offer, fromAllocatorAttributes, fromAllocatorResources } from '@tessera/common';
+import { Event, Offer, fromAllocatorResources } from '@tessera/common';
 
 import type { Master } from './master.js';
 import { isConnected, type OfferRecord } from './model.js';
@@ -112,7 +112,8 @@ export function runAllocationCycle(m: Master): void {
       hostname: agent.info.hostname,
       role: o.role,
       resources: fromAllocatorResources(o.resources),
-      attributes: agent.info.attributes.length > 0 ? agent.info.attributes : fromAllocatorAttributes(agent.attributes).map((a) => Attribute.create(a)),
+      // The agent's own wire attributes (its allocator attributes are converted from them).
+      attributes: agent.info.attributes,
       executorIds,
     });
     const list = perFramework.get(framework.id) ?? [];

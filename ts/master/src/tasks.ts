@@ -16,9 +16,8 @@ import {
   type TaskInfo,
 } from '@tessera/common';
 
-export function isTerminal(state: TaskState): boolean {
-  return isTerminalState(state);
-}
+/** Terminal states hold no resources and never change (shared with the agent and the CLI). */
+export const isTerminal = isTerminalState;
 
 /** States an agent may report; the rest are the master's to decide (or unknown values). */
 const AGENT_STATES = new Set<TaskState>([
