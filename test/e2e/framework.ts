@@ -2,7 +2,8 @@
 // an event loop that records every update and lets a test wait for
 // conditions on what the framework has seen.
 
-import { TaskState, type Offer, type TaskStatus } from '@tessera/common';
+import { parseResources } from '@tessera/allocator';
+import { TaskState, fromAllocatorResources, type Offer, type TaskStatus } from '@tessera/common';
 import { SchedulerClient, type FrameworkOptions } from '@tessera/sdk';
 import { waitFor } from './cluster.js';
 
@@ -83,15 +84,8 @@ export function shellTask(taskId: string, command: string, offer: Offer, resourc
     name: taskId,
     taskId,
     agentId: offer.agentId,
-    resources: parseText(resources),
+    resources: fromAllocatorResources(parseResources(resources)),
     command: { value: command, shell: true, arguments: [], uris: [], user: '' },
     ...(gracePeriodSeconds !== undefined ? { killPolicy: { gracePeriodSeconds } } : {}),
   };
-}
-
-function parseText(text: string) {
-  return text.split(';').map((kv) => {
-    const [name, value] = kv.split(':') as [string, string];
-    return { name, scalar: { value: Number(value) }, reservation: '', revocable: false };
-  });
 }
