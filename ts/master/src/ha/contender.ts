@@ -59,7 +59,9 @@ export class MasterContender extends EventEmitter {
   /** Connects, creates the election node and starts watching; resolves once the node exists. */
   async contend(): Promise<void> {
     if (this.session) throw new Error('contend() was already called; a contender contends once');
-    const session = new ZkSession({ connect: this.url.connect, sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 10_000 });
+    // disconnectGrace 1/4: step down before the servers can have expired the
+    // session and elected someone else (see zk-session.ts).
+    const session = new ZkSession({ connect: this.url.connect, sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 10_000, disconnectGrace: 1 / 4 });
     this.session = session;
     session.on('lost', (why: string) => this.lose(`zookeeper session lost: ${why}`));
     await session.open();

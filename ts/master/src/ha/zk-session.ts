@@ -4,11 +4,20 @@
 // The server expires a session it has not heard from for the session timeout,
 // but a client cut off from every server learns that only when it reconnects,
 // which may be never. Like Mesos's group (src/zookeeper/group.cpp), we start a
-// timer of the session timeout when the connection drops and, if it has not
-// come back by then, treat the session as lost: whoever depends on an
-// ephemeral node of this session (a leader) must assume it is gone. The timer
-// is a Node timer, which runs on libuv's monotonic clock, so a wall-clock jump
-// neither loses a session nor saves one.
+// timer when the connection drops and, if it has not come back by then, treat
+// the session as lost: whoever depends on an ephemeral node of this session
+// (a leader) must assume it is gone. The timer is a Node timer, which runs on
+// libuv's monotonic clock, so a wall-clock jump neither loses a session nor
+// saves one.
+//
+// How long to wait is the caller's trade (`disconnectGrace`). The C client
+// drops a connection after hearing nothing for 2/3 of the timeout, so by the
+// time we are told, the servers may expire the session within the remaining
+// 1/3: a leader that waits a whole timeout (Mesos's choice, good for
+// liveness) can still act for up to 2/3 of a timeout after a standby was
+// elected. A contender therefore waits only 1/4 (1/3 would end exactly when
+// the servers may expire it, a race lost to the tick rounding or an event
+// loop delay); a detector, which only reads, waits the whole timeout.
 
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -68,6 +77,8 @@ export interface ZkSessionOptions {
   connect: string;
   /** Asked of the server, which clamps it to [2, 20] ticks unless configured otherwise; default 10000. */
   sessionTimeoutMs?: number;
+  /** Fraction of the session timeout a dropped connection may last before the session counts as lost; default 1. */
+  disconnectGrace?: number;
   /** The C client's own log to stderr: 0 off (default), 1 error .. 4 debug. */
   logLevel?: number;
 }
@@ -86,10 +97,13 @@ export class ZkSession extends EventEmitter {
   private closedByUs = false;
   private lostReason: string | undefined;
   private readonly requestedTimeoutMs: number;
+  private readonly disconnectGrace: number;
 
   constructor(opts: ZkSessionOptions) {
     super();
     this.requestedTimeoutMs = opts.sessionTimeoutMs ?? 10_000;
+    this.disconnectGrace = opts.disconnectGrace ?? 1;
+    if (!(this.disconnectGrace > 0 && this.disconnectGrace <= 1)) throw new TypeError(`disconnectGrace must be in (0, 1], got ${opts.disconnectGrace}`);
     this.client = new ZooKeeper({
       connect: opts.connect,
       timeout: this.requestedTimeoutMs,
@@ -225,10 +239,10 @@ export class ZkSession extends EventEmitter {
 
   private armDisconnectTimer(): void {
     this.clearDisconnectTimer();
-    const ms = this.sessionTimeoutMs;
+    const ms = Math.round(this.sessionTimeoutMs * this.disconnectGrace);
     this.disconnectTimer = setTimeout(() => {
       this.disconnectTimer = undefined;
-      this.markLost(`disconnected for longer than the session timeout (${ms} ms)`);
+      this.markLost(`disconnected for ${ms} ms (session timeout ${this.sessionTimeoutMs} ms)`);
       // The server has expired the session by now (or will as soon as it can
       // count); stop the client so it does not come back with stale watches.
       this.close();
