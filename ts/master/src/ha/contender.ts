@@ -32,6 +32,7 @@ export class MasterContender extends EventEmitter {
   private session: ZkSession | undefined;
   private node: string | undefined;
   private leading = false;
+  private started = false;
   private done = false;
   private checking = false;
   private recheck = false;
@@ -58,13 +59,11 @@ export class MasterContender extends EventEmitter {
 
   /** Connects, creates the election node and starts watching; resolves once the node exists. */
   async contend(): Promise<void> {
-    if (this.session) throw new Error('contend() was already called; a contender contends once');
-    // disconnectGrace 1/4: step down before the servers can have expired the
-    // session and elected someone else (see zk-session.ts).
-    const session = new ZkSession({ connect: this.url.connect, sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 10_000, disconnectGrace: 1 / 4 });
-    this.session = session;
+    if (this.started) throw new Error('contend() was already called; a contender contends once');
+    this.started = true;
+    const session = await this.connect();
+    if (this.done) return;
     session.on('lost', (why: string) => this.lose(`zookeeper session lost: ${why}`));
-    await session.open();
     await session.ensurePath(this.url.path);
     this.node = await session.create(joinPath(this.url.path, ELECTION_PREFIX), JSON.stringify(this.info), ZK.ZOO_EPHEMERAL | ZK.ZOO_SEQUENCE);
     this.check();
@@ -75,6 +74,27 @@ export class MasterContender extends EventEmitter {
     this.done = true;
     this.leading = false;
     this.session?.close();
+  }
+
+  // The native client closes a session it cannot establish (servers without
+  // quorum answer nothing; after ten empty polls it gives up, calling it
+  // expired). Nothing of ours depends on a session never established, so a
+  // contender waiting for ZooKeeper just tries again, until withdrawn.
+  private async connect(): Promise<ZkSession> {
+    for (;;) {
+      // disconnectGrace 1/4: step down before the servers can have expired the
+      // session and elected someone else (see zk-session.ts).
+      const session = new ZkSession({ connect: this.url.connect, sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 10_000, disconnectGrace: 1 / 4 });
+      this.session = session;
+      try {
+        await session.open();
+        return session;
+      } catch (err) {
+        if (this.done) return session;
+        this.emit('warning', err);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   private lose(why: string): void {

@@ -107,8 +107,16 @@ export class ZkSession extends EventEmitter {
     this.client = new ZooKeeper({
       connect: opts.connect,
       timeout: this.requestedTimeoutMs,
-      debug_level: opts.logLevel ?? 0,
+      // TESSERA_ZK_LOG_LEVEL: turn the C client's log on without a code change when debugging.
+      debug_level: opts.logLevel ?? (Number(process.env.TESSERA_ZK_LOG_LEVEL) || 0),
       host_order_deterministic: false,
+      // The binding closes a session, calling it expired, after this many
+      // polls in a row that processed nothing. Its default, 10, is counted
+      // in event loop turns, not time: connecting to a server that takes a
+      // millisecond to answer the handshake already exceeds it (seen in
+      // quorum.test.ts, every reconnect failed). Whether a session is lost
+      // is decided by the servers and by our own timer on a monotonic clock.
+      response_counter_limit: 1_000_000_000,
     });
     this.client.on('connect', () => {
       this.clearDisconnectTimer();
