@@ -5,7 +5,7 @@
 //   3. type-check of tests and benchmarks
 //   4. the uvu suites: the native package, the reference, ts/common, and the
 //      differential and property tests in test/
-// Run one step with `npm test -- <name>` (gen, rust, types, docker, uvu).
+// Run one step with `npm test -- <name>` (gen, rust, types, docker, zookeeper, uvu).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,6 +31,8 @@ const steps = {
   types: [['npx', ['tsc', '-p', 'test/tsconfig.json']]],
   // Docker engine and the offline test image for the Docker containerizer's tests (needs root).
   docker: [['bash', ['scripts/provision-docker.sh']]],
+  // Debian's zookeeper for the HA tests in test/ha (needs root when missing); they start their own ensembles.
+  zookeeper: [['bash', ['scripts/provision-zookeeper.sh', 'install']]],
   uvu: suites.filter((s) => existsSync(join(root, s))).map((s) => ['node', ['--import', 'tsx', uvu, s, '\\.test\\.ts$']]),
 };
 
