@@ -4,9 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { LeaderDetector } from '../../ts/master/src/ha/detector.ts';
-import { MasterContender } from '../../ts/master/src/ha/contender.ts';
-import type { MasterInfo } from '../../ts/master/src/ha/master-info.ts';
+import { LeaderDetector } from '../../ts/ha/src/detector.ts';
+import { MasterContender } from '../../ts/ha/src/contender.ts';
+import type { MasterInfo } from '../../ts/ha/src/master-info.ts';
 import { ZkEnsemble } from './zk-ensemble.ts';
 import { once, sleep, until, withTimeout } from './util.ts';
 

@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { LeaderDetector } from '../../ts/master/src/ha/detector.ts';
-import { MasterContender } from '../../ts/master/src/ha/contender.ts';
+import { LeaderDetector } from '../../ts/ha/src/detector.ts';
+import { MasterContender } from '../../ts/ha/src/contender.ts';
 import { ZkEnsemble } from './zk-ensemble.ts';
 import { once, withTimeout } from './util.ts';
 

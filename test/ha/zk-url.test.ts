@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { parseZkUrl } from '../../ts/master/src/ha/zk-url.ts';
-import { parseMasterInfo } from '../../ts/master/src/ha/master-info.ts';
-import { electionMembers } from '../../ts/master/src/ha/election.ts';
+import { parseZkUrl } from '../../ts/ha/src/zk-url.ts';
+import { parseMasterInfo } from '../../ts/ha/src/master-info.ts';
+import { electionMembers } from '../../ts/ha/src/election.ts';
 
 test('parses hosts, default port and path', () => {
   const u = parseZkUrl('zk://h1:2181,h2,[::1]:2182/tessera/prod/');
