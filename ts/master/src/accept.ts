@@ -226,6 +226,7 @@ export function accept(m: Master, framework: FrameworkRecord, request: AcceptReq
       const task = newTaskRecord({ frameworkId: framework.id, agentId: agent.id, executorId: t.executorId, role: first.role, info: t.info, resources: t.resources });
       framework.tasks.set(task.taskId, task);
       agent.tasks.set(taskKey(framework.id, task.taskId), task);
+      m.events.emit('task', { kind: 'launched', task });
     }
     const sent =
       launch.kind === 'group'

@@ -168,6 +168,7 @@ export function attach(m: Master, agent: AgentRecord, stream: SafeStream<MasterM
   );
   startPings(m, agent);
   stream.onClose(() => disconnected(m, agent, stream));
+  m.events.emit('agent', { kind: 'connected', agent });
   m.triggerAllocation();
 }
 
@@ -210,6 +211,7 @@ function disconnected(m: Master, agent: AgentRecord, stream: SafeStream<MasterMe
   for (const offer of m.offersWhere((o) => o.agentId === agent.id)) m.rescindOffer(offer);
   const budget = m.options.agentPingIntervalSeconds * m.options.maxAgentPingTimeouts;
   m.log.warn({ agent: agent.id, reconnectWithinSeconds: budget }, 'agent stream closed');
+  m.events.emit('agent', { kind: 'disconnected', agent });
   agent.reconnectDeadline = setTimeout(() => {
     agent.reconnectDeadline = undefined;
     if (!agent.stream) m.guarded('agent reconnect deadline', () => markUnreachable(m, agent, `did not reconnect within ${budget} s`));
@@ -231,6 +233,7 @@ export function markUnreachable(m: Master, agent: AgentRecord, reason: string): 
   if (agent.inAllocator) m.forgetRescinded(m.allocator.removeAgent(agent.id), true);
   agent.inAllocator = false;
   m.log.warn({ agent: agent.id, reason }, 'agent unreachable');
+  m.events.emit('agent', { kind: 'unreachable', agent });
 
   for (const [key, task] of agent.tasks) {
     task.freed = true;

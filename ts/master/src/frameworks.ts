@@ -162,6 +162,7 @@ function attach(m: Master, framework: FrameworkRecord, stream: SafeStream<Event>
     if (task.pending) m.sendEvent(framework, Event.create({ update: { status: task.pending } }));
   }
   stream.onClose((reason) => disconnected(m, framework, stream, reason));
+  m.events.emit('framework', { kind: 'subscribed', framework });
   m.triggerAllocation();
 }
 
@@ -176,6 +177,7 @@ function disconnected(m: Master, framework: FrameworkRecord, stream: SafeStream<
   for (const offer of m.offersWhere((o) => o.frameworkId === framework.id)) m.rescindOffer(offer, 'rescinded', false);
   const seconds = checkFailover(framework);
   m.log.info({ framework: framework.id, reason, failoverTimeoutSeconds: seconds }, 'framework disconnected');
+  m.events.emit('framework', { kind: 'disconnected', framework });
   framework.failover = setTimeout(() => {
     framework.failover = undefined;
     if (!isConnected(framework) && m.frameworks.get(framework.id) === framework) {
@@ -243,6 +245,7 @@ export async function teardown(m: Master, framework: FrameworkRecord, reason: st
     stream.end();
   }
   m.log.info({ framework: id, reason }, 'framework removed');
+  m.events.emit('framework', { kind: 'removed', framework });
   m.triggerAllocation();
   try {
     await m.registry.removeFramework(id);

@@ -15,8 +15,10 @@ import {
 
 import { AgentAcknowledgements } from './agent-acks.js';
 import { AllocationLoop } from './allocation-loop.js';
+import { timedRegistry } from './metrics/timed-registry.js';
 import { isConnected, taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord } from './model.js';
 import { OfferBook, runAllocationCycle, type GoneReason } from './offers.js';
+import { MasterEvents } from './operator/events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Registry, RegistryState } from './registry/registry.js';
 import type { TaskRecord } from './tasks.js';
@@ -37,6 +39,8 @@ export class Master {
   readonly loop: AllocationLoop;
   /** Acknowledgements to agents, coalesced per agent per event-loop turn. */
   readonly agentAcks: AgentAcknowledgements;
+  /** Task, agent, framework and offer changes, for the metrics and the operator event stream (operator/events.ts). */
+  readonly events = new MasterEvents();
 
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly completedFrameworks: FrameworkRecord[] = [];
@@ -62,9 +66,9 @@ export class Master {
     this.id = id;
     this.options = options;
     this.log = log;
-    this.registry = registry;
+    this.registry = timedRegistry(registry, this.events);
     this.allocator = new Allocator({ placement: options.placement });
-    this.offers = new OfferBook(id);
+    this.offers = new OfferBook(id, this.events);
     this.loop = new AllocationLoop(() => this.#allocate(), options.allocationDelayMs);
     this.agentAcks = new AgentAcknowledgements((agent, message) => agent.stream?.send(message) ?? false);
     this.removedFrameworkIds = new Set(recovered.removedFrameworks);
@@ -78,7 +82,9 @@ export class Master {
 
   #allocate(): void {
     try {
+      const started = performance.now();
       runAllocationCycle(this);
+      this.events.emit('allocation', { seconds: (performance.now() - started) / 1000 });
     } catch (err) {
       this.log.error({ err }, 'allocation cycle failed');
     }
@@ -168,6 +174,7 @@ export class Master {
   /** Sends a status update to the framework, to be acknowledged by its uuid (if it has one). */
   forwardStatus(framework: FrameworkRecord, task: TaskRecord, status: TaskStatus): void {
     if (status.uuid.length > 0) task.pending = status;
+    this.events.emit('task', { kind: 'updated', task, status });
     // A literal, not Event.create: create() deep-copies the status, per update.
     if (isConnected(framework)) this.sendEvent(framework, { update: { status } });
   }
@@ -178,6 +185,7 @@ export class Master {
     this.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
     task.pending = undefined;
     this.completedTasks.push(task);
+    this.events.emit('task', { kind: 'completed', task });
     // Trimmed in bulk: one splice per COMPLETED_TASKS_KEPT completions, not a
     // 1,000-element shift per task; readers take the last COMPLETED_TASKS_KEPT.
     if (this.completedTasks.length >= 2 * COMPLETED_TASKS_KEPT) {

@@ -6,6 +6,7 @@
 import { Event, Offer, fromAllocatorResources } from '@tessera/common';
 
 import type { Master } from './master.js';
+import type { MasterEvents } from './operator/events.js';
 import { isConnected, type OfferRecord } from './model.js';
 
 /** How many gone offer ids are remembered (at least; up to twice), to tell "rescinded" from "never existed". */
@@ -23,7 +24,10 @@ export class OfferBook {
   #goneBefore = new Map<string, GoneReason>();
   readonly #prefix: string;
 
-  constructor(masterId: string) {
+  constructor(
+    masterId: string,
+    readonly events?: MasterEvents,
+  ) {
     this.#prefix = `${masterId}-O`;
   }
 
@@ -47,6 +51,7 @@ export class OfferBook {
   add(offer: OfferRecord): void {
     this.#byId.set(offer.id, offer);
     this.#byAllocatorId.set(offer.allocatorId, offer.id);
+    this.events?.emit('offer', { kind: 'made', offer });
   }
 
   /** Forgets an offer (the allocator already let it go), remembering why. */
@@ -59,6 +64,7 @@ export class OfferBook {
       this.#gone = new Map();
     }
     this.#gone.set(offer.id, reason);
+    this.events?.emit('offer', { kind: reason, offer });
   }
 
   all(): IterableIterator<OfferRecord> {

@@ -1,0 +1,28 @@
+// Times every registry write (until it resolves durable, or fails) for the
+// registry write latency histogram, whatever the Registry implementation is
+// (file today, ZooKeeper with HA). Reads and flush() pass through untimed.
+
+import type { MasterEvents } from '../operator/events.js';
+import type { Registry } from '../registry/registry.js';
+
+const WRITES = new Set<string>(['admitAgent', 'markAgentUnreachable', 'removeAgent', 'addFramework', 'updateFramework', 'removeFramework']);
+
+export function timedRegistry(registry: Registry, events: MasterEvents): Registry {
+  return new Proxy(registry, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !WRITES.has(prop) || typeof value !== 'function') return value;
+      return (...args: unknown[]): Promise<void> => {
+        const started = performance.now();
+        const done = (ok: boolean) => events.emit('registryWrite', { op: prop, seconds: (performance.now() - started) / 1000, ok });
+        return (value as (...a: unknown[]) => Promise<void>).apply(target, args).then(
+          () => done(true),
+          (err: unknown) => {
+            done(false);
+            throw err;
+          },
+        );
+      };
+    },
+  });
+}
