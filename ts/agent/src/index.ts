@@ -16,6 +16,7 @@ import { Fetcher } from './fetcher/fetcher.js';
 import { startExecutorService } from './executors/service.js';
 import { startHttpServer } from './http/server.js';
 import { MasterConnection } from './master/connection.js';
+import { followLeader, type LeaderFollower } from './master/leader.js';
 import { helloMessage } from './master/hello.js';
 import { checkOptions, type AgentOptions, type CheckedOptions } from './options.js';
 import { agentIdFile } from './paths.js';
@@ -140,8 +141,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   });
   registered.catch(() => undefined); // callers that never await it must not crash the process
 
-  connection = new MasterConnection({
-    master: checked.master,
+  const connect = (master: string): MasterConnection => new MasterConnection({
+    master,
     logger,
     reconnectBackoff: checked.reconnectBackoff,
     maxPingTimeouts: checked.maxPingTimeouts,
@@ -172,7 +173,16 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       rejectRegistered(new Error(`refused by the master: ${message}; ${advice}`));
     },
   });
-  connection.start();
+  // zk://…: connect once ZooKeeper names a leader, and move with each new one.
+  let follower: LeaderFollower | undefined;
+  if (checked.master.startsWith('zk://')) {
+    follower = await followLeader(checked.master, logger, (address) => {
+      if (connection) connection.leaderChanged(address);
+      else (connection = connect(address)).start();
+    });
+  } else {
+    (connection = connect(checked.master)).start();
+  }
   logger.info(
     { master: checked.master, http: http.address, executorService: executorService.address, workDir: checked.workDir },
     'agent started',
@@ -194,6 +204,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         else agent.containerizer.detach?.(); // they run on, for the next agent to re-attach
         agent.updates.stop();
         await sandboxGc.stop();
+        follower?.stop();
         connection?.stop();
         await executorService.stop();
         await http.stop();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { Logger } from '@tessera/common';
+import { parseZkUrl } from '@tessera/ha/url';
 
 import { CONTAINERIZER_NAMES, type ContainerizerName } from './containerizer/composing.js';
 import type { Containerizer } from './containerizer/containerizer.js';
@@ -17,7 +18,7 @@ export interface Backoff {
 }
 
 export interface AgentOptions extends SandboxOptions {
-  /** The master's gRPC address, host:port. */
+  /** The master's gRPC address, host:port, or zk://host:port,…/path to follow the leader ZooKeeper names. */
   master: string;
   /** Where sandboxes and checkpoints live. */
   workDir: string;
@@ -83,7 +84,7 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})$/;
 export function checkOptions(options: AgentOptions): CheckedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: must be an object');
   return {
-    master: hostPort('master', options.master),
+    master: masterAddress(options.master),
     workDir: workDir(options.workDir),
     host: nonEmpty('host', options.host ?? '127.0.0.1'),
     port: integer('port', options.port ?? 5051, 0, 65535),
@@ -123,6 +124,15 @@ function containerizers(value: unknown): ContainerizerName[] {
 function absolutePath(name: string, value: unknown): string {
   if (typeof value !== 'string' || !path.isAbsolute(value)) throw new TypeError(`${name}: must be an absolute path (got ${JSON.stringify(value)})`);
   return value;
+}
+
+/** host:port, or zk://host:port,…/path (the leader named in ZooKeeper). */
+function masterAddress(value: unknown): string {
+  if (typeof value === 'string' && value.startsWith('zk://')) {
+    parseZkUrl(value, 'master'); // a TypeError naming the option and the part that is wrong
+    return value;
+  }
+  return hostPort('master', value);
 }
 
 function hostPort(name: string, value: unknown): string {

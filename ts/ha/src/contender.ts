@@ -53,6 +53,11 @@ export class MasterContender extends EventEmitter {
     return this.node;
   }
 
+  /** The session holding the election node: the leader writes its registry through it, so its writes end with its leadership. */
+  get zkSession(): ZkSession | undefined {
+    return this.session;
+  }
+
   get sessionTimeoutMs(): number | undefined {
     return this.session?.sessionTimeoutMs;
   }

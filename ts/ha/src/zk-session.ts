@@ -31,6 +31,7 @@ interface NativeClient extends EventEmitter {
   readonly timeout: number;
   create(path: string, data: string | Buffer, flags: number): Promise<string>;
   get(path: string, watch: boolean): Promise<[Stat, Buffer | string]>;
+  set(path: string, data: string | Buffer, version: number): Promise<Stat>;
   exists(path: string, watch: boolean): Promise<Stat>;
   w_exists(path: string, watchCb: WatchCb): Promise<Stat>;
   get_children(path: string, watch: boolean): Promise<string[]>;
@@ -190,6 +191,29 @@ export class ZkSession extends EventEmitter {
 
   async get(path: string): Promise<[Stat, Buffer | string]> {
     return this.call('get', path, () => this.client.get(path, false));
+  }
+
+  /** Replaces a node's data if its version is still `version` (-1: any); the new Stat. ZBADVERSION when it moved on. */
+  async set(path: string, data: string | Buffer, version: number): Promise<Stat> {
+    return this.call('set', path, () => this.client.set(path, data, version));
+  }
+
+  /** Resolves at the next 'connected', or rejects once the session is lost. */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    if (this.lostReason !== undefined) return Promise.reject(new Error(`zookeeper session ${this.lostReason}`));
+    return new Promise<void>((resolve, reject) => {
+      const onConnected = (): void => {
+        this.off('lost', onLost);
+        resolve();
+      };
+      const onLost = (why: string): void => {
+        this.off('connected', onConnected);
+        reject(new Error(`zookeeper session lost: ${why}`));
+      };
+      this.once('connected', onConnected);
+      this.once('lost', onLost);
+    });
   }
 
   /** Stat, or undefined when the node does not exist; `watch` fires once on its creation, change or deletion. */

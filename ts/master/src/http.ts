@@ -3,7 +3,7 @@
 // Unknown paths are a JSON 404, a known path with another method a 405;
 // errors are JSON {"error": "..."}.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 import type { Master } from './master.js';
 import { HttpError, operatorKill } from './operator-kill.js';
@@ -39,8 +39,9 @@ const ROUTES: Record<string, { method: string; handle: (m: Master, req: Incoming
   '/api/v1/tasks/kill': { method: 'POST', handle: async (m, req) => operatorKill(m, await readJson(req), req.headers) },
 };
 
-export function createHttpServer(m: Master): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+/** The leading master's request handler (start-master.ts puts it behind the server, and a standby's redirects in front of it). */
+export function httpHandler(m: Master): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const run = async (): Promise<void> => {
       const path = new URL(req.url ?? '/', 'http://master').pathname;
       const route = ROUTES[path];
@@ -60,5 +61,5 @@ export function createHttpServer(m: Master): Server {
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
     });
-  });
+  };
 }

@@ -2,7 +2,10 @@
 // checks that turn a bad value into a TypeError naming the option before any
 // socket is opened.
 
+import { hostname } from 'node:os';
+
 import type { Metadata } from '@grpc/grpc-js';
+import { parseZkUrl, type ZkUrl } from '@tessera/ha';
 import type { Logger } from '@tessera/common';
 
 import type { Registry } from './registry/registry.js';
@@ -42,6 +45,12 @@ export interface MasterOptions {
   placement?: 'binpack' | 'spread';
   registry?: Registry;
   callGuard?: CallGuard;
+  /** zk://host:port,…/path: elect the leader among masters through ZooKeeper, registry in ZooKeeper. Default: standalone. */
+  zk?: string;
+  /** ZooKeeper session timeout asked for (the servers may clamp it); default 10. A leader cut off for ~this long steps down. */
+  zkSessionTimeoutSeconds?: number;
+  /** The host others reach this master at (in its MasterInfo); default: `host`, or the hostname when `host` is a wildcard. */
+  advertiseHost?: string;
 }
 
 export interface ResolvedOptions {
@@ -60,6 +69,9 @@ export interface ResolvedOptions {
   placement: 'binpack' | 'spread';
   registry?: Registry;
   callGuard?: CallGuard;
+  zk?: ZkUrl;
+  zkSessionTimeoutSeconds: number;
+  advertiseHost: string;
 }
 
 // A day: longer timers are a typo, and setTimeout overflows past 2^31 ms anyway.
@@ -77,6 +89,14 @@ function port(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
     throw new TypeError(`${name}: must be an integer port in [0, 65535] (got ${String(value)})`);
+  }
+  return value;
+}
+
+function advertiseHost(value: unknown, host: string): string {
+  if (value === undefined) return host === '0.0.0.0' || host === '::' ? hostname() : host;
+  if (typeof value !== 'string' || value.length === 0 || /[\s/]/.test(value)) {
+    throw new TypeError(`advertiseHost: must be a host name or address others can reach (got ${String(value)})`);
   }
   return value;
 }
@@ -122,6 +142,8 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     defaultRefuseSeconds,
     agentReregisterTimeoutSeconds: positiveSeconds('agentReregisterTimeoutSeconds', options.agentReregisterTimeoutSeconds, 600),
     placement,
+    zkSessionTimeoutSeconds: positiveSeconds('zkSessionTimeoutSeconds', options.zkSessionTimeoutSeconds, 10),
+    advertiseHost: advertiseHost(options.advertiseHost, host),
   };
   if (options.offerTimeoutSeconds !== undefined) {
     resolved.offerTimeoutSeconds = positiveSeconds('offerTimeoutSeconds', options.offerTimeoutSeconds, 0);
@@ -129,5 +151,10 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
   if (options.logger !== undefined) resolved.logger = options.logger;
   if (options.registry !== undefined) resolved.registry = options.registry;
   if (options.callGuard !== undefined) resolved.callGuard = options.callGuard;
+  if (options.zk !== undefined) {
+    if (typeof options.zk !== 'string') throw new TypeError('zk: must be a zk://host:port,…/path URL');
+    resolved.zk = parseZkUrl(options.zk); // its TypeError starts with "--zk:"
+    if (options.registry !== undefined) throw new TypeError('registry: cannot be given with zk (the registry is kept in ZooKeeper)');
+  }
   return resolved;
 }

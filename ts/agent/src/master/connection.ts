@@ -165,6 +165,13 @@ export class MasterConnection {
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
+  /** ZooKeeper names a new leader (master/leader.ts): move to it now, unless already there. */
+  leaderChanged(address: string): void {
+    if (this.stopped || address === this.address) return;
+    this.follows = 0;
+    this.follow(address);
+  }
+
   /** A non-leading master named the leader: dial it now. */
   private follow(leader: string): void {
     clearTimeout(this.silenceTimer);

@@ -1,4 +1,7 @@
-// `tessera master`: one standalone master (ZooKeeper election comes later).
+// `tessera master`: one master, standalone (file registry in --work-dir) or
+// one of several elected through ZooKeeper (--zk). A master that loses its
+// leadership exits with code 3, as a Mesos master aborts: its supervisor
+// starts it again, as a standby.
 
 import { createLogger } from '@tessera/common';
 import { startMaster } from '@tessera/master';
@@ -19,9 +22,15 @@ export const masterSpec: CommandSpec = {
     'max-agent-ping-timeouts': { type: 'string', arg: 'N', default: '5', help: 'Missed pings before an agent is unreachable' },
     'offer-timeout': { type: 'string', arg: 'SECONDS', help: 'Rescind offers not answered within this time (default: never)' },
     placement: { type: 'string', arg: 'binpack|spread', default: 'binpack', help: 'Order in which agents are offered' },
+    zk: { type: 'string', arg: 'URL', env: 'TESSERA_ZK', help: 'zk://host:port,host:port/path: elect the leader among masters and keep the registry in ZooKeeper' },
+    'zk-session-timeout': { type: 'string', arg: 'SECONDS', default: '10', help: 'ZooKeeper session timeout; a leader cut off for about this long steps down' },
+    'advertise-host': { type: 'string', arg: 'HOST', help: 'Host others reach this master at (default: --host, or the hostname for 0.0.0.0)' },
     'log-level': LOG_LEVEL_FLAG,
   },
-  details: 'Example:\n  tessera master --work-dir /var/lib/tessera/master --host 0.0.0.0',
+  details:
+    'Examples:\n  tessera master --work-dir /var/lib/tessera/master --host 0.0.0.0\n' +
+    '  tessera master --work-dir /var/lib/tessera/master --zk zk://zk1:2181,zk2:2181,zk3:2181/tessera\n' +
+    'Exit codes: 0 stopped by a signal, 3 lost leadership (restart it: it comes back as a standby).',
 };
 
 export async function masterCommand(argv: string[]): Promise<number> {
@@ -31,6 +40,8 @@ export async function masterCommand(argv: string[]): Promise<number> {
   const placement = str(flags, 'placement');
   if (placement !== 'binpack' && placement !== 'spread') throw new UsageError(`--placement: '${placement}' is not binpack or spread`);
   const offerTimeout = num(flags, 'offer-timeout', { min: 0.001 });
+  const zk = str(flags, 'zk');
+  const advertiseHost = str(flags, 'advertise-host');
   const master = await startMaster({
     host: str(flags, 'host') ?? '127.0.0.1',
     port: num(flags, 'port', { min: 0, max: 65535, integer: true }) ?? 5050,
@@ -40,10 +51,18 @@ export async function masterCommand(argv: string[]): Promise<number> {
     maxAgentPingTimeouts: num(flags, 'max-agent-ping-timeouts', { min: 1, integer: true }) ?? 5,
     ...(offerTimeout !== undefined ? { offerTimeoutSeconds: offerTimeout } : {}),
     placement,
+    ...(zk !== undefined ? { zk, zkSessionTimeoutSeconds: num(flags, 'zk-session-timeout', { min: 0.1 }) ?? 10 } : {}),
+    ...(advertiseHost !== undefined ? { advertiseHost } : {}),
     logger: createLogger('master', { level: str(flags, 'log-level') ?? 'info' }),
   });
-  process.stderr.write(`tessera master ${master.id}: gRPC ${master.grpcAddress}, HTTP http://${master.httpAddress}/state\n`);
-  await untilSignal();
+  process.stderr.write(
+    `tessera master ${master.id}: gRPC ${master.grpcAddress}, HTTP http://${master.httpAddress}/state${zk ? ' (standing by until elected)' : ''}\n`,
+  );
+  const outcome = await Promise.race([untilSignal().then(() => 'signal' as const), master.lost.then((why) => ({ lost: why }))]);
   await master.stop();
+  if (outcome !== 'signal') {
+    process.stderr.write(`tessera master ${master.id}: lost leadership (${outcome.lost}); exiting with code 3 so a supervisor restarts it as a standby\n`);
+    return 3;
+  }
   return 0;
 }

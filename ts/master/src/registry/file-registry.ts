@@ -18,12 +18,13 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { AgentInfo, FrameworkInfo } from '@tessera/common';
+import type { AgentInfo, FrameworkInfo } from '@tessera/common';
+
+import { decode, encode } from './codec.js';
 
 import { emptyRegistryState, registryChanges, type Registry, type RegistryState } from './registry.js';
 
 const FILE = 'registry.json';
-const FORMAT = 1;
 
 interface PendingChange {
   apply: (state: RegistryState) => void;
@@ -64,7 +65,7 @@ export class FileRegistry implements Registry {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    this.#durable = text === undefined ? emptyRegistryState() : decode(text, this.path);
+    this.#durable = text === undefined ? emptyRegistryState() : decode(text, `registry ${this.path}`);
     this.#loaded = true;
     return structuredClone(this.#durable);
   }
@@ -147,45 +148,4 @@ export class FileRegistry implements Registry {
       await dir.close();
     }
   }
-}
-
-function encode(state: RegistryState): string {
-  // One agent or framework per line: readable with a pager, and far cheaper to
-  // produce than full indentation for thousands of agents.
-  const lines = (items: unknown[]): string => (items.length === 0 ? '[]' : `[\n    ${items.map((i) => JSON.stringify(i)).join(',\n    ')}\n  ]`);
-  return [
-    '{',
-    `  "format": ${FORMAT},`,
-    `  "agents": ${lines(state.agents.map((a) => ({ info: AgentInfo.toJSON(a.info), unreachableAt: a.unreachableAt })))},`,
-    `  "frameworks": ${lines(state.frameworks.map((f) => FrameworkInfo.toJSON(f)))},`,
-    `  "removedFrameworks": ${JSON.stringify(state.removedFrameworks)},`,
-    `  "removedAgents": ${JSON.stringify(state.removedAgents)}`,
-    '}',
-    '',
-  ].join('\n');
-}
-
-function decode(text: string, path: string): RegistryState {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`registry ${path}: not valid JSON (${(err as Error).message})`);
-  }
-  const r = raw as Partial<Record<string, unknown>>;
-  if (r === null || typeof r !== 'object' || r.format !== FORMAT) {
-    throw new Error(`registry ${path}: unknown format (expected format ${FORMAT})`);
-  }
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  return {
-    agents: list(r.agents).map((a) => {
-      const entry = a as { info?: unknown; unreachableAt?: unknown };
-      const out: RegistryState['agents'][number] = { info: AgentInfo.fromJSON(entry.info) };
-      if (typeof entry.unreachableAt === 'string') out.unreachableAt = entry.unreachableAt;
-      return out;
-    }),
-    frameworks: list(r.frameworks).map((f) => FrameworkInfo.fromJSON(f)),
-    removedFrameworks: list(r.removedFrameworks).filter((x): x is string => typeof x === 'string'),
-    removedAgents: list(r.removedAgents).filter((x): x is string => typeof x === 'string'),
-  };
 }

@@ -50,10 +50,11 @@ import { AcknowledgementBatcher } from './acknowledgements.js';
 import { checkChannelOptions } from './channel-options.js';
 import { fromWireEvent, type SchedulerEvent } from './events.js';
 import { toFrameworkInfo, type FrameworkOptions } from './framework.js';
-import { MasterList } from './masters.js';
+import { DetectedMasters, MasterList, type Masters } from './masters.js';
+import { parseZkUrl } from '@tessera/ha/url';
 
 export interface SchedulerClientOptions {
-  /** The master's gRPC address "host:port", or several (tried in turn). */
+  /** The master's gRPC address "host:port", or several (tried in turn), or zk://host:port,…/path (the leader ZooKeeper names). */
   master: string | string[];
   framework: FrameworkOptions;
   /** Acknowledge each update with a uuid once the consumer has taken it (default true). */
@@ -112,7 +113,7 @@ type Unary<Req, Res = CallResponse> = (
 ) => ClientUnaryCall;
 
 export class SchedulerClient {
-  readonly #masters: MasterList;
+  readonly #masters: Masters;
   readonly #autoAcknowledge: boolean;
   readonly #backoff: Backoff;
   readonly #log: Logger;
@@ -141,7 +142,7 @@ export class SchedulerClient {
 
   constructor(options: SchedulerClientOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('SchedulerClient options: must be an object');
-    this.#masters = new MasterList(checkAddresses('SchedulerClient options.master', options.master));
+    this.#masters = this.#mastersFrom(options.master);
     this.#framework = toFrameworkInfo(options.framework, 'SchedulerClient options.framework');
     this.#autoAcknowledge = options.autoAcknowledge ?? true;
     this.#backoff = new Backoff(options.reconnect, 'SchedulerClient options.reconnect');
@@ -371,6 +372,15 @@ export class SchedulerClient {
     this.#queue.end();
     for (const channel of this.#channels.values()) channel.close();
     this.#channels.clear();
+    this.#masters.close();
+  }
+
+  #mastersFrom(master: unknown): Masters {
+    if (typeof master === 'string' && master.startsWith('zk://')) {
+      parseZkUrl(master, 'SchedulerClient options.master'); // a TypeError naming the field
+      return new DetectedMasters(master, (err) => this.#log.warn({ err }, 'zookeeper: cannot detect the leading master yet'));
+    }
+    return new MasterList(checkAddresses('SchedulerClient options.master', master));
   }
 
   async #call<Req>(name: string, invoke: Unary<Req>, build: (header: CallHeader) => Req): Promise<void> {
@@ -381,6 +391,7 @@ export class SchedulerClient {
     const deadline = Date.now() + this.#callTimeoutMs;
     const header = await this.#whenSubscribed(name, deadline);
     const address = this.#connection?.address ?? this.#masters.current();
+    if (address === undefined) throw new SchedulerCallError(status.UNAVAILABLE, `${name}: no leading master is known yet`);
     const client = this.#channel(address);
     return new Promise<Res>((resolve, reject) => {
       invoke(client, build(header), new Metadata(), { deadline }, (err, response) => {
@@ -443,6 +454,14 @@ export class SchedulerClient {
     this.#retry = undefined;
     if (this.#closed) return;
     const address = this.#masters.current();
+    if (address === undefined) {
+      // ZooKeeper names no leader (yet): subscribe as soon as it does.
+      this.#log.info('waiting for ZooKeeper to name a leading master');
+      void this.#masters.whenKnown().then(() => {
+        if (!this.#retry && !this.#connection) this.#connect();
+      });
+      return;
+    }
     this.#log.debug({ address, frameworkId: this.#framework.id }, 'subscribing');
     const stream = this.#channel(address).subscribe({ frameworkInfo: this.#framework });
     const connection: Connection = { address, stream, ended: false };

@@ -1,0 +1,50 @@
+// What every master's HTTP server does before the leading master's routes:
+// GET /health answers on every master (leading or not, and who leads), and a
+// master that does not lead sends other requests to the leader — 307 to its
+// HTTP address, which keeps the method and body — or answers 503 while no
+// leader is known.
+
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+import type { MasterInfo } from '@tessera/ha';
+
+export interface FrontOptions {
+  /** The leading master's handler; undefined while this master does not lead. */
+  leading: () => RequestListener | undefined;
+  /** The leader as known (this master itself while it leads). */
+  leader: () => MasterInfo | null;
+  masterId: string;
+  /** Standalone masters always lead and have no election. */
+  elected: boolean;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function frontHandler(opts: FrontOptions): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://master');
+    const handler = opts.leading();
+    if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const leader = opts.leader();
+      return json(res, 200, {
+        ok: true,
+        masterId: opts.masterId,
+        leading: handler !== undefined,
+        elected: opts.elected,
+        leader: leader?.address ?? null,
+        leaderHttp: leader?.httpAddress ?? null,
+      });
+    }
+    if (handler) return handler(req, res);
+    const leader = opts.leader();
+    if (leader?.httpAddress && leader.id !== opts.masterId) {
+      const location = `http://${leader.httpAddress}${url.pathname}${url.search}`;
+      return json(res, 307, { error: `not the leading master; the leader is at ${location}`, leader: leader.address }, { location });
+    }
+    json(res, 503, { error: 'no leading master is elected yet; retry shortly' }, { 'retry-after': '1' });
+  };
+}

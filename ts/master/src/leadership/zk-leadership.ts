@@ -1,0 +1,62 @@
+// A master's leadership through ZooKeeper: it contends (an ephemeral
+// sequential node holding its MasterInfo) and watches who leads (so a
+// standby can point callers at the leader).
+//
+// Events: 'elected' once, when this master leads; 'lost' (why) once, when its
+// session is gone or its node deleted: the master must stop acting at once.
+
+import { EventEmitter } from 'node:events';
+
+import type { Logger } from '@tessera/common';
+import { LeaderDetector, MasterContender, type MasterInfo, type ZkSession, type ZkUrl } from '@tessera/ha';
+
+export class ZkLeadership extends EventEmitter {
+  readonly #contender: MasterContender;
+  readonly #detector: LeaderDetector;
+  readonly #log: Logger;
+  #stopped = false;
+
+  constructor(url: ZkUrl, info: MasterInfo, sessionTimeoutMs: number, log: Logger) {
+    super();
+    this.#log = log;
+    this.#contender = new MasterContender({ zk: url, info, sessionTimeoutMs });
+    this.#detector = new LeaderDetector({ zk: url, sessionTimeoutMs });
+    this.#contender.on('elected', () => this.emit('elected'));
+    this.#contender.on('lost', (why: string) => this.emit('lost', why));
+    this.#contender.on('warning', (err: unknown) => log.warn({ err }, 'zookeeper: election call failed; retrying'));
+    this.#detector.on('warning', (err: unknown) => log.warn({ err }, 'zookeeper: could not read the leader'));
+    this.#detector.on('leader', (leader: MasterInfo | null) => {
+      log.info({ leader: leader?.address ?? null, leaderId: leader?.id ?? null }, leader ? 'leading master detected' : 'no leading master');
+    });
+  }
+
+  /** Starts watching and contending; resolves once this master's election node exists. */
+  async start(): Promise<void> {
+    void this.#detector.start();
+    await this.#contender.contend();
+    this.#log.info({ node: this.#contender.nodePath, sessionTimeoutMs: this.#contender.sessionTimeoutMs }, 'contending for leadership');
+  }
+
+  get isLeader(): boolean {
+    return this.#contender.isLeader;
+  }
+
+  /** The leader as last detected (null: none known). */
+  leader(): MasterInfo | null {
+    return this.#contender.isLeader ? this.#contender.info : this.#detector.leader();
+  }
+
+  /** The session of the election node: the registry writes through it. */
+  get session(): ZkSession {
+    const session = this.#contender.zkSession;
+    if (!session) throw new Error('zookeeper: no session yet (start() first)');
+    return session;
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#contender.withdraw();
+    this.#detector.stop();
+  }
+}
