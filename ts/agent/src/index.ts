@@ -23,11 +23,12 @@ import { agentIdFile } from './paths.js';
 import { parseAttributes } from './resources/attributes.js';
 import { agentResources, parseResourcesOption } from './resources/resources.js';
 import { SandboxGc } from './sandbox/gc.js';
+import { checkBoot, checkpointBootId } from './recovery/boot-id.js';
 import { recoverTasks } from './recovery/recover-tasks.js';
 import { agentState, type AgentState } from './state.js';
 import { StatusUpdateManager } from './status-updates/manager.js';
 
-export type { AgentOptions, Backoff } from './options.js';
+export type { AgentOptions, Backoff, RecoverMode } from './options.js';
 export type { AgentState, ExecutorState } from './state.js';
 export type {
   Container,
@@ -37,6 +38,8 @@ export type {
   Containerizer,
   ExitStatus,
   Limitation,
+  RecoverOptions,
+  Recovered,
 } from './containerizer/containerizer.js';
 export { ComposingContainerizer, type ContainerizerName } from './containerizer/composing.js';
 export { ContainerLaunchError } from './containerizer/containerizer.js';
@@ -113,7 +116,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       if (executor?.kind === 'custom') executor.subscriber?.write({ acknowledged: { taskId: status.taskId, uuid: status.uuid } });
     },
   });
-  await recoverTasks(agent);
+  const boot = checkBoot(checked.workDir, checked.bootIdFile, logger);
+  await recoverTasks(agent, { mode: checked.recover, rebooted: boot.rebooted });
+  if (boot.bootId !== undefined) checkpointBootId(checked.workDir, boot.bootId);
   const sandboxGc = await startSandboxServices(agent, checked);
 
   const executorService = await startExecutorService(agent);

@@ -10,6 +10,7 @@ import { parseZkUrl } from '@tessera/ha/url';
 import { CONTAINERIZER_NAMES, type ContainerizerName } from './containerizer/composing.js';
 import type { Containerizer } from './containerizer/containerizer.js';
 import type { Rlimits } from './containerizer/posix.js';
+import { KERNEL_BOOT_ID } from './recovery/boot-id.js';
 import { checkSandboxOptions, type CheckedSandboxOptions, type SandboxOptions } from './sandbox/options.js';
 
 export interface Backoff {
@@ -57,7 +58,18 @@ export interface AgentOptions extends SandboxOptions {
   registrationTimeoutMs?: number;
   /** A custom executor that has not subscribed by then is killed; default 60 s. */
   executorRegistrationTimeoutMs?: number;
+  /**
+   * What a restarted agent does with what its earlier run left (--recover):
+   * 'reconnect' (default) re-attaches the containers of live tasks and keeps
+   * the agent id; 'cleanup' kills them all and joins as a new agent.
+   */
+  recover?: RecoverMode;
+  /** Where this boot's id is read, to tell a reboot; default /proc/sys/kernel/random/boot_id. For tests that fake a reboot. */
+  bootIdFile?: string;
 }
+
+export type RecoverMode = 'reconnect' | 'cleanup';
+export const RECOVER_MODES: readonly RecoverMode[] = ['reconnect', 'cleanup'];
 
 export interface CheckedOptions {
   master: string;
@@ -75,6 +87,8 @@ export interface CheckedOptions {
   cgroupsRoot: string;
   pidsMax: number;
   dockerSocket: string;
+  recover: RecoverMode;
+  bootIdFile: string;
   /** The fetcher's and sandbox GC's (sandbox/options.ts). */
   sandbox: CheckedSandboxOptions;
 }
@@ -104,6 +118,8 @@ export function checkOptions(options: AgentOptions): CheckedOptions {
     cgroupsRoot: absolutePath('cgroupsRoot', options.cgroupsRoot ?? '/sys/fs/cgroup'),
     pidsMax: integer('pidsMax', options.pidsMax ?? 4096, 1, 4_194_304),
     dockerSocket: absolutePath('dockerSocket', options.dockerSocket ?? '/var/run/docker.sock'),
+    recover: recoverMode(options.recover ?? 'reconnect'),
+    bootIdFile: absolutePath('bootIdFile', options.bootIdFile ?? KERNEL_BOOT_ID),
     sandbox: checkSandboxOptions(options),
   };
 }
@@ -119,6 +135,13 @@ function containerizers(value: unknown): ContainerizerName[] {
     }
   }
   return [...new Set(value as ContainerizerName[])];
+}
+
+function recoverMode(value: unknown): RecoverMode {
+  if (!RECOVER_MODES.includes(value as RecoverMode)) {
+    throw new TypeError(`recover: must be one of ${RECOVER_MODES.join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return value as RecoverMode;
 }
 
 function absolutePath(name: string, value: unknown): string {

@@ -2,6 +2,7 @@
 // checkId before they get here, so each is a safe single path segment.
 //
 //   <workDir>/meta/agent-id                                  the checkpointed agent id
+//   <workDir>/meta/boot-id                                   the host's boot id when the agent last started
 //   <workDir>/meta/frameworks/<fw>/tasks/<task>/updates.jsonl status updates and acks
 //   <workDir>/agents/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>/  sandboxes
 
@@ -9,6 +10,10 @@ import path from 'node:path';
 
 export function agentIdFile(workDir: string): string {
   return path.join(workDir, 'meta', 'agent-id');
+}
+
+export function bootIdFile(workDir: string): string {
+  return path.join(workDir, 'meta', 'boot-id');
 }
 
 export function updatesRoot(workDir: string): string {

@@ -179,8 +179,9 @@ test('recover: a known running container is re-attached (its logs go on), an unk
   // The first agent goes away leaving its containers; a second containerizer on the same work dir is the agent after a restart.
   first.detach();
   const second = new DockerContainerizer({ logger: silentLogger(), workDir });
-  const orphans = await second.recover(new Set([kept.containerId]));
+  const { destroyed: orphans, reattached } = await second.recover(new Set([kept.containerId]));
   assert.equal(orphans, [orphan.containerId]);
+  assert.equal(reattached.map((c) => c.containerId), [kept.containerId]);
   assert.equal(second.containers().map((c) => c.containerId), [kept.containerId]);
   const names = (await containersOf(workDir)).map((c) => c.Labels[LABEL.containerId]);
   assert.equal(names, [kept.containerId]);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { ContainerInfo, ContainerInfo_Type } from '@tessera/common';
 
 import { ComposingContainerizer } from '../src/containerizer/composing.js';
-import type { Container, ContainerSpec, ContainerUsage, Containerizer, ExitStatus } from '../src/containerizer/containerizer.js';
+import type { Container, ContainerSpec, ContainerUsage, Containerizer, ExitStatus, Recovered } from '../src/containerizer/containerizer.js';
 
 class ScriptedContainerizer implements Containerizer {
   readonly launched: string[] = [];
@@ -37,8 +37,8 @@ class ScriptedContainerizer implements Containerizer {
     return [...this.live.values()].map((entry) => entry.container);
   }
 
-  async recover(): Promise<string[]> {
-    return [`${this.name}-leftover`];
+  async recover(): Promise<Recovered> {
+    return { destroyed: [`${this.name}-leftover`], reattached: [] };
   }
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
@@ -69,7 +69,7 @@ test('NATIVE and unspecified go to native, DOCKER to docker; kill and usage reac
   assert.equal(docker.killed, ['c']);
   assert.equal(native.killed, []);
   assert.equal(composing.containers().map((c) => c.containerId).sort(), ['a', 'b']);
-  assert.equal((await composing.recover()).sort(), ['docker-leftover', 'native-leftover']);
+  assert.equal((await composing.recover()).destroyed.sort(), ['docker-leftover', 'native-leftover']);
   await composing.launch(spec('a')).then(
     () => assert.unreachable('ids are unique across members'),
     (err: Error) => assert.match(err.message, /already exists/),

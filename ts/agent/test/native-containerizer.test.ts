@@ -278,7 +278,7 @@ test('recover(): containers and cgroups left by an earlier run are destroyed', a
   const left = await first.launch(spec('left', 'exec sleep 30'));
   first.detach(); // the agent stopped with { killTasks: false }
   const second = containerizer({ checkpointDir });
-  assert.ok((await second.recover()).includes('left'));
+  assert.ok((await second.recover()).destroyed.includes('left'));
   await waitFor('the leftover leader dead', () => !isAlive(left.pid), 5_000); // SIGKILLed; dying takes a moment
   assert.not.ok(cgroups.list().includes('left'));
 });

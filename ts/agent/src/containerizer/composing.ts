@@ -13,6 +13,8 @@ import {
   type ContainerSpec,
   type ContainerUsage,
   type Containerizer,
+  type RecoverOptions,
+  type Recovered,
 } from './containerizer.js';
 
 export type ContainerizerName = 'native' | 'docker' | 'posix';
@@ -72,18 +74,21 @@ export class ComposingContainerizer implements Containerizer {
     return this.distinctMembers().flatMap((member) => member.containers());
   }
 
-  async recover(known?: ReadonlySet<string>): Promise<string[]> {
-    const destroyed = await Promise.all(this.distinctMembers().map((member) => member.recover(known)));
-    // Re-attached containers are owned by the member that found them, so kill and usage reach it.
-    for (const member of this.distinctMembers()) {
-      for (const container of member.containers()) {
-        this.owners.set(container.containerId, member);
-        void container.exited.then(() => {
-          if (this.owners.get(container.containerId) === member) this.owners.delete(container.containerId);
-        });
-      }
-    }
-    return destroyed.flat();
+  async recover(known?: ReadonlySet<string>, options?: RecoverOptions): Promise<Recovered> {
+    const found = await Promise.all(
+      this.distinctMembers().map(async (member) => {
+        const recovered = await member.recover(known, options);
+        // Re-attached containers are owned by the member that found them, so kill and usage reach it.
+        for (const container of recovered.reattached) {
+          this.owners.set(container.containerId, member);
+          void container.exited.then(() => {
+            if (this.owners.get(container.containerId) === member) this.owners.delete(container.containerId);
+          });
+        }
+        return recovered;
+      }),
+    );
+    return { destroyed: found.flatMap((r) => r.destroyed), reattached: found.flatMap((r) => r.reattached) };
   }
 
   detach(): void {

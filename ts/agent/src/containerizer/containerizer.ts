@@ -72,6 +72,19 @@ export class ContainerLaunchError extends Error {
   override readonly name = 'ContainerLaunchError';
 }
 
+export interface RecoverOptions {
+  /** The host rebooted since the containers were launched (a changed boot id). */
+  rebooted?: boolean;
+}
+
+/** What recover() found. */
+export interface Recovered {
+  /** Ids of the containers it destroyed. */
+  destroyed: string[];
+  /** The containers it re-attached (returned here, not only in containers(), because one may end before the caller looks). */
+  reattached: Container[];
+}
+
 export interface Containerizer {
   /** "posix", "native", "docker", or "composing". */
   readonly name: string;
@@ -87,11 +100,14 @@ export interface Containerizer {
   containers(): Container[];
   /**
    * At agent start: containers an earlier run of the agent left behind. Those
-   * in `known` (live tasks the agent's checkpoints name) may be re-attached —
-   * they then appear in containers() — where the containerizer can (docker);
-   * all others are destroyed. Returns the ids of the destroyed ones.
+   * in `known` (live tasks the agent's checkpoints name) are re-attached where
+   * the containerizer can (native, docker) — also one that ended while the
+   * agent was away, whose `exited` then settles at once with how it ended;
+   * all others are destroyed. After a reboot (`rebooted`) nothing is
+   * re-attached, and checkpointed pids are not signalled (they name other
+   * processes now).
    */
-  recover(known?: ReadonlySet<string>): Promise<string[]>;
+  recover(known?: ReadonlySet<string>, options?: RecoverOptions): Promise<Recovered>;
   /**
    * The agent stops and leaves its tasks running (stop({ killTasks: false })):
    * let go of the containers without stopping them, so a restarted agent can

@@ -6,6 +6,8 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { startTime } from './proc.js';
+
 export interface PidRecord {
   containerId: string;
   pid: number;
@@ -44,17 +46,5 @@ export class PidCheckpoints {
         return [{ containerId, pid: 0, alive: false }];
       }
     });
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or null when the process is gone. */
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
   }
 }

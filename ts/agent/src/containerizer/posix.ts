@@ -16,6 +16,8 @@ import {
   type Container,
   type ContainerSpec,
   type Containerizer,
+  type RecoverOptions,
+  type Recovered,
   type ExitStatus,
 } from './containerizer.js';
 import { PidCheckpoints } from './pid-checkpoints.js';
@@ -126,17 +128,18 @@ export class PosixContainerizer implements Containerizer {
     return [...this.running.values()];
   }
 
-  async recover(): Promise<string[]> {
+  /** Posix containers are not re-attached: what an earlier run left is killed (after a reboot the pids name other processes: only forgotten). */
+  async recover(_known?: ReadonlySet<string>, options: RecoverOptions = {}): Promise<Recovered> {
     const destroyed: string[] = [];
     for (const { containerId, pid, alive } of this.checkpoints?.readAll() ?? []) {
-      if (alive) {
+      if (alive && !options.rebooted) {
         signalGroup(pid, 'SIGKILL');
         destroyed.push(containerId);
         this.logger.warn({ containerId, pid }, 'destroyed a container left by an earlier run of the agent');
       }
       this.checkpoints?.remove(containerId);
     }
-    return destroyed;
+    return { destroyed, reattached: [] };
   }
 
   private argv(spec: ContainerSpec, program: string): string[] {

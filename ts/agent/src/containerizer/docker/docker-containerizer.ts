@@ -20,6 +20,8 @@ import {
   type ContainerUsage,
   type Containerizer,
   type ExitStatus,
+  type RecoverOptions,
+  type Recovered,
 } from '../containerizer.js';
 import { createOptions } from './create-options.js';
 import { ensureImage } from './image.js';
@@ -126,9 +128,10 @@ export class DockerContainerizer implements Containerizer {
    * Running ones whose container id is in `known` (tasks the agent's
    * checkpoints say are live) are re-attached: waited on again, their logs
    * followed on into the sandbox. Every other one is an orphan: stopped and
-   * removed. Returns the ids of the orphans.
+   * removed. After a reboot (`rebooted`) none is re-attached (a task's
+   * container does not outlive its host's reboot as the same process).
    */
-  async recover(known: ReadonlySet<string> = new Set()): Promise<string[]> {
+  async recover(known: ReadonlySet<string> = new Set(), options: RecoverOptions = {}): Promise<Recovered> {
     const found = await this.docker
       .listContainers({ all: true, filters: { label: [`${LABEL.workDir}=${this.workDir}`] } })
       .catch((err: unknown) => {
@@ -137,17 +140,18 @@ export class DockerContainerizer implements Containerizer {
         );
       });
     const orphans: string[] = [];
+    const reattached: Container[] = [];
     for (const summary of found) {
       const containerId = summary.Labels[LABEL.containerId] ?? '';
       const handle = this.docker.getContainer(summary.Id);
       const sandbox = summary.Labels[LABEL.sandbox] ?? '';
-      if (known.has(containerId) && !this.running.has(containerId) && sandbox !== '') {
+      if (!options.rebooted && known.has(containerId) && !this.running.has(containerId) && sandbox !== '') {
         const info = await handle.inspect().catch(() => undefined);
         if (info) {
           // Also one that exited while the agent was away: its end is read from inspect, then it is removed.
           const release = new AbortController();
           const logs = followLog(this.docker, handle, sandbox, lastWrite(sandbox), release.signal);
-          this.track(containerId, handle, info.State.Pid, logs, release);
+          reattached.push(this.track(containerId, handle, info.State.Pid, logs, release));
           this.logger.info({ containerId, docker: summary.Id, running: info.State.Running }, 're-attached a docker container after an agent restart');
           continue;
         }
@@ -156,7 +160,7 @@ export class DockerContainerizer implements Containerizer {
       this.logger.warn({ containerId, docker: summary.Id, taskId: summary.Labels[LABEL.taskId] }, 'removing an orphan docker container');
       await handle.remove({ force: true }).catch((err) => this.logger.warn({ docker: summary.Id, err: dockerMessage(err) }, 'could not remove an orphan container'));
     }
-    return orphans;
+    return { destroyed: orphans, reattached };
   }
 
   /** Waits for the container's end, reads how it ended, removes it. */

@@ -27,6 +27,15 @@ export class GpuAllocator {
     return taken;
   }
 
+  /** A re-attached container keeps the GPUs it had (those this agent still has and nobody holds). */
+  claim(containerId: string, indices: readonly number[]): number[] {
+    if (this.held.has(containerId)) throw new Error(`container ${containerId} already holds GPUs`);
+    const taken = indices.filter((index) => this.free.includes(index));
+    for (const index of taken) this.free.splice(this.free.indexOf(index), 1);
+    this.held.set(containerId, taken);
+    return taken;
+  }
+
   release(containerId: string): void {
     const taken = this.held.get(containerId);
     if (!taken) return;

@@ -15,7 +15,11 @@
 // line to fd 3 (a pipe to the agent, closed for the task), so launch() returns
 // only when the container truly runs, and a container that dies before (a
 // cgroup it cannot join, a bad hostname, unshare failing) is a launch failure
-// rather than a task failure.
+// rather than a task failure. The init runs in its own session, apart from the
+// agent, so it outlives an agent that dies or stops leaving its tasks running;
+// before exiting it writes the task's exit status to a file in the container's
+// run dir (run-dirs.ts), which is how a later agent, not the container's
+// parent, learns how the task ended.
 
 /** Rlimits the init sets with `ulimit` (same flags and units in every POSIX sh). */
 export interface ShellLimits {
@@ -35,7 +39,7 @@ function initScript(limits: ShellLimits): string {
 }
 
 const INIT = [
-  'h=$1; lo=$2; n=$3; shift 3',
+  'x=$1; h=$2; lo=$3; n=$4; shift 4',
   'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tessera: cannot join cgroup $1" >&2; exit 125; }; n=$((n-1)); shift; done',
   'if [ -n "$h" ]; then echo "$h" > /proc/sys/kernel/hostname || { echo "tessera: cannot set hostname $h" >&2; exit 125; }; fi',
   'if [ "$lo" = up ]; then ip link set lo up 2>/dev/null || true; fi',
@@ -45,7 +49,10 @@ const INIT = [
   'c=$!',
   "trap 'kill -TERM $c 2>/dev/null' TERM",
   'echo started >&3; exec 3>&-',
-  'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || exit $s; done',
+  'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done',
+  // For an agent that is not our parent (it restarted): complete before we exit, so before the leader does.
+  'if [ -n "$x" ]; then echo $s > "$x" 2>/dev/null || true; fi',
+  'exit $s',
 ];
 
 export interface LaunchCommand {
@@ -61,6 +68,8 @@ export interface LaunchCommand {
   hostname: string;
   /** setpriv switching to the task's user inside the container, when it differs from the agent's. */
   setpriv?: { program: string; uid: number; gid: number };
+  /** Where the init writes the task's exit status (run-dirs.ts); empty for nowhere. */
+  exitStatusFile: string;
   /** The task's program (resolved path) and its arguments. */
   command: string[];
 }
@@ -88,6 +97,7 @@ export function launchArgv(launch: LaunchCommand): string[] {
     '-c',
     initScript(launch.shellLimits ?? {}),
     'tessera-init',
+    launch.exitStatusFile,
     launch.hostname,
     launch.network === 'none' ? 'up' : 'host',
     String(launch.procsFiles.length),

@@ -4,7 +4,10 @@
 // process gets there and cgroups*.ts for the kernel side. The container's
 // leader (Container.pid) is unshare, the parent of the container's init; the
 // container ends when the init does, and whatever is left in its cgroup is then
-// SIGKILLed and the cgroup removed.
+// SIGKILLed and the cgroup removed. Containers outlive their agent: a restarted
+// agent re-attaches those its tasks still need (recover), watching the leader's
+// pid and reading the exit status the init leaves in the container's run dir
+// (run-dirs.ts), and destroys the rest.
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -22,14 +25,17 @@ import {
   type Containerizer,
   type ExitStatus,
   type Limitation,
+  type RecoverOptions,
+  type Recovered,
 } from '../containerizer.js';
-import { PidCheckpoints } from '../pid-checkpoints.js';
+import { isSameLiveProcess, watchProcessEnd } from '../proc.js';
 import { findProgram, resolveProgram, type Rlimits } from '../posix.js';
 import { lookupUser } from '../users.js';
 import type { Cgroups } from './cgroups.js';
 import { GpuAllocator, gpuDenyLines, gpuEnvironment } from './gpus.js';
 import { launchArgv, type LaunchCommand, type ShellLimits } from './launcher.js';
 import { describeBytes, resourceAmounts } from './limits.js';
+import { RunDirs, type RunRecord } from './run-dirs.js';
 import { exitsWithin } from '../grace.js';
 
 export interface NativeContainerizerOptions {
@@ -38,8 +44,14 @@ export interface NativeContainerizerOptions {
   /** pids.max of every container. */
   pidsMax: number;
   rlimits?: Rlimits;
-  /** Leader pids of running containers, so a restarted agent can kill what it left. */
+  /**
+   * Run dirs of containers (run-dirs.ts: leader pid, exit status), so a
+   * restarted agent can re-attach or destroy what its earlier run left;
+   * without one, containers are not recoverable.
+   */
   checkpointDir?: string;
+  /** How often a re-attached container's leader is checked for its end (the agent is not its parent); default 100 ms. */
+  exitPollMs?: number;
   /** The agent's GPU indices (nvidia-smi order); none when it has no GPUs. */
   gpus?: number[];
 }
@@ -49,6 +61,9 @@ interface Running extends Container {
   memoryLimitBytes?: number;
 }
 
+/** The exit of a re-attached container whose init left no status: it was SIGKILLed itself (a kill past the grace), so it could not write one. */
+const UNRECORDED_EXIT: ExitStatus = { code: null, signal: 'SIGKILL' };
+
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export class NativeContainerizer implements Containerizer {
@@ -56,7 +71,9 @@ export class NativeContainerizer implements Containerizer {
   private readonly running = new Map<string, Running>();
   private readonly logger: Logger;
   private readonly cgroups: Cgroups;
-  private readonly checkpoints: PidCheckpoints | undefined;
+  private readonly runs: RunDirs | undefined;
+  /** Stops the end-watch of each re-attached container (detach). */
+  private readonly watches = new Map<string, () => void>();
   private readonly gpus: GpuAllocator;
   private readonly unshare: string;
   private readonly prlimit: LaunchCommand['prlimit'];
@@ -67,7 +84,7 @@ export class NativeContainerizer implements Containerizer {
   constructor(private readonly options: NativeContainerizerOptions) {
     this.logger = options.logger;
     this.cgroups = options.cgroups;
-    this.checkpoints = options.checkpointDir ? new PidCheckpoints(options.checkpointDir) : undefined;
+    this.runs = options.checkpointDir ? new RunDirs(options.checkpointDir) : undefined;
     this.gpus = new GpuAllocator(options.gpus ?? []);
     const unshare = findProgram('unshare');
     if (!unshare) throw new Error('the native containerizer needs unshare (util-linux), which is not installed');
@@ -122,7 +139,19 @@ export class NativeContainerizer implements Containerizer {
       throw new ContainerLaunchError(`cannot create the container's cgroups: ${(err as Error).message}`);
     }
 
-    const [executable, ...args] = launchArgv({ procsFiles, prlimit: this.prlimit, shellLimits: this.shellLimits, unshare: this.unshare, network, hostname, setpriv, command });
+    this.runs?.create(containerId);
+    const exitStatusFile = this.runs?.exitStatusFile(containerId) ?? '';
+    const [executable, ...args] = launchArgv({
+      procsFiles,
+      prlimit: this.prlimit,
+      shellLimits: this.shellLimits,
+      unshare: this.unshare,
+      network,
+      hostname,
+      setpriv,
+      exitStatusFile,
+      command,
+    });
     const stdout = openSync(path.join(spec.sandbox, 'stdout'), 'a');
     const stderr = openSync(path.join(spec.sandbox, 'stderr'), 'a');
     try {
@@ -135,6 +164,7 @@ export class NativeContainerizer implements Containerizer {
         });
       } catch (err) {
         this.gpus.release(containerId);
+        this.runs?.remove(containerId);
         await this.cgroups.destroy(containerId).catch(() => undefined);
         throw err;
       }
@@ -153,7 +183,7 @@ export class NativeContainerizer implements Containerizer {
         }),
       };
       this.running.set(containerId, container);
-      this.checkpoints?.write(containerId, pid);
+      this.runs?.write({ containerId, pid, memoryLimitBytes: amounts.memoryBytes, gpus });
       if (!(await started(child.stdio[3] as Readable))) {
         const exit = await container.exited;
         const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
@@ -181,9 +211,11 @@ export class NativeContainerizer implements Containerizer {
     await container.exited;
   }
 
-  /** The agent stops leaving tasks running: let go of them (a restarted agent destroys them at recovery for now). */
+  /** The agent stops leaving tasks running: let go of them, cgroups and run dirs kept, for the next agent to re-attach. */
   detach(): void {
     this.detached = true;
+    for (const stop of this.watches.values()) stop();
+    this.watches.clear();
     this.running.clear();
   }
 
@@ -197,19 +229,35 @@ export class NativeContainerizer implements Containerizer {
   }
 
   /**
-   * Kills what an earlier run left before yielding to the event loop (so its
-   * task is known dead before the agent reports it lost), then removes the
-   * cgroups as they drain.
+   * What an earlier run of the agent left: a container in `known` (a live
+   * task's) is re-attached when its leader still runs, or when it ended while
+   * the agent was away and its init left the exit status. Everything else is
+   * SIGKILLed before the first yield to the event loop (so its task is known
+   * dead before the agent reports it lost), then its cgroups are removed as
+   * they drain. After a reboot the recorded pids belong to other processes:
+   * nothing is re-attached or signalled by pid, only by cgroup.
    */
-  async recover(): Promise<string[]> {
+  async recover(known: ReadonlySet<string> = new Set(), options: RecoverOptions = {}): Promise<Recovered> {
     const destroyed = new Set<string>();
-    for (const { containerId, pid, alive } of this.checkpoints?.readAll() ?? []) {
-      if (alive) {
-        signal(-pid, 'SIGKILL');
-        signal(pid, 'SIGKILL');
-        destroyed.add(containerId);
+    const reattached: Container[] = [];
+    for (const run of this.runs?.readAll() ?? []) {
+      const { containerId, record } = run;
+      const takeBack =
+        !options.rebooted && record !== undefined && known.has(containerId) && !this.running.has(containerId) && (run.alive || run.exitStatus !== undefined);
+      if (takeBack) {
+        reattached.push(this.reattach(record, run.alive));
+        this.logger.info({ containerId, pid: record.pid, running: run.alive }, 're-attached a native container after an agent restart');
+        continue;
       }
-      this.checkpoints?.remove(containerId);
+      if (!options.rebooted) {
+        const leader = record ?? this.runs!.legacyPid(containerId);
+        if (leader && isSameLiveProcess(leader.pid, leader.startTime)) {
+          signal(-leader.pid, 'SIGKILL');
+          signal(leader.pid, 'SIGKILL');
+          destroyed.add(containerId);
+        }
+      }
+      this.runs!.remove(containerId);
     }
     const leftovers = this.cgroups.list().filter((containerId) => !this.running.has(containerId));
     for (const containerId of leftovers) {
@@ -229,7 +277,30 @@ export class NativeContainerizer implements Containerizer {
       }),
     );
     if (this.running.size === 0) await this.cgroups.removeParent();
-    return [...destroyed];
+    return { destroyed: [...destroyed], reattached };
+  }
+
+  /**
+   * Supervises again a container an earlier run launched: its end is seen by
+   * polling the leader's pid (this agent is not its parent), how it ended is
+   * what the init wrote; then it is finished like any other (OOM verdict,
+   * cgroups removed). One that already ended is finished at once.
+   */
+  private reattach(record: RunRecord, alive: boolean): Running {
+    const { containerId, pid } = record;
+    this.gpus.claim(containerId, record.gpus);
+    const watch = alive ? watchProcessEnd(pid, record.startTime, this.options.exitPollMs ?? 100) : undefined;
+    if (watch) this.watches.set(containerId, watch.stop);
+    // Runs on past its first await only once `container` is assigned below.
+    const end = async (): Promise<ExitStatus> => {
+      await watch?.ended;
+      this.watches.delete(containerId);
+      const status = this.runs?.readExitStatus(containerId);
+      return this.finish(container, status === undefined ? UNRECORDED_EXIT : initExit(status, null));
+    };
+    const container: Running = { containerId, pid, done: false, memoryLimitBytes: record.memoryLimitBytes, exited: end() };
+    this.running.set(containerId, container);
+    return container;
   }
 
   /** After the leader exits: the verdict (OOM?), then nothing of the container may remain. */
@@ -244,7 +315,7 @@ export class NativeContainerizer implements Containerizer {
     this.gpus.release(containerId);
     container.done = true;
     this.running.delete(containerId);
-    this.checkpoints?.remove(containerId);
+    this.runs?.remove(containerId);
     if (this.running.size === 0) await this.cgroups.removeParent();
     return limitation ? { ...exit, limitation } : exit;
   }
