@@ -6,3 +6,4 @@ export type { CallGuard, MasterOptions } from './options.js';
 export type { MasterState, AgentState, FrameworkState, TaskState, OfferState, TaskStatusState } from './state.js';
 export { FileRegistry } from './registry/file-registry.js';
 export { MemoryRegistry, type Registry, type RegistryState, type RegisteredAgent } from './registry/registry.js';
+export { ZkRegistry, RegistryFencedError, type ZkRegistryOptions } from './registry/zk-registry.js';

@@ -33,7 +33,7 @@
 import { EventEmitter } from 'node:events';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
-import { ZK, ZkError, joinPath, type ZkSession } from '@tessera/ha';
+import { ZK, joinPath, type ZkError, type ZkSession } from '@tessera/ha';
 import type { AgentInfo, FrameworkInfo } from '@tessera/common';
 
 import { decode, encode } from './codec.js';
@@ -309,8 +309,9 @@ export class ZkRegistry extends EventEmitter implements Registry {
   }
 }
 
+// By shape, not instanceof: a test may load @tessera/ha from its sources while this module loads its build.
 function isCode(err: unknown, code: number | undefined): boolean {
-  return err instanceof ZkError && code !== undefined && err.code === code;
+  return code !== undefined && err instanceof Error && err.name === 'ZkError' && (err as ZkError).code === code;
 }
 
 function pack(state: RegistryState): Buffer {
