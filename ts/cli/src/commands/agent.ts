@@ -70,7 +70,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({
-      master: address(flags, 'master'),
+      // zk://… is checked (and followed) by the agent itself.
+      master: str(flags, 'master')?.startsWith('zk://') ? str(flags, 'master')! : address(flags, 'master'),
       workDir,
       host: str(flags, 'host') ?? '127.0.0.1',
       port: num(flags, 'port', { min: 0, max: 65535, integer: true }) ?? 5051,

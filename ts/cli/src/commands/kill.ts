@@ -6,6 +6,7 @@ import { address, bool, num, parseFlags, type CommandSpec } from '../ui/args.js'
 import { UsageError } from '../ui/errors.js';
 import { postJson } from '../master-http.js';
 import { JSON_FLAG, MASTER_HTTP_FLAG } from './common-flags.js';
+import { masterAddress } from '../leader.js';
 
 export const killSpec: CommandSpec = {
   name: 'kill',
@@ -27,7 +28,7 @@ export async function killCommand(argv: string[], out: (s: string) => void): Pro
   if (extra) throw new UsageError(`kill: one task at a time (unexpected '${extra}')`);
   const grace = num(flags, 'grace-period', { min: 0 });
   const framework = flags.values.framework;
-  const answer = await postJson<{ taskId: string; frameworkId: string; agentId: string }>(address(flags, 'master-http'), '/api/v1/tasks/kill', {
+  const answer = await postJson<{ taskId: string; frameworkId: string; agentId: string }>(await masterAddress(flags, 'master-http'), '/api/v1/tasks/kill', {
     taskId,
     ...(typeof framework === 'string' ? { frameworkId: framework } : {}),
     ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),

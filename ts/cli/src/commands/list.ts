@@ -5,6 +5,7 @@ import { address, bool, parseFlags, type CommandSpec } from '../ui/args.js';
 import { age, mib, table, trim } from '../ui/table.js';
 import { masterState, scalar, type TaskJson } from '../master-http.js';
 import { JSON_FLAG, MASTER_HTTP_FLAG } from './common-flags.js';
+import { masterAddress } from '../leader.js';
 
 const ACTIVE_STATES = new Set(['STAGING', 'STARTING', 'RUNNING', 'KILLING', 'UNREACHABLE']);
 
@@ -23,7 +24,7 @@ export const tasksSpec: CommandSpec = {
 
 export async function tasksCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const flags = parseFlags(tasksSpec, argv);
-  const state = await masterState(address(flags, 'master-http'));
+  const state = await masterState(await masterAddress(flags, 'master-http'));
   const wanted = typeof flags.values.state === 'string' ? flags.values.state.toUpperCase().replace(/^TASK_/, '') : undefined;
   const framework = flags.values.framework;
   let tasks: TaskJson[] = [...state.tasks, ...(bool(flags, 'all') ? state.completedTasks ?? [] : [])];
@@ -76,7 +77,7 @@ export const agentsSpec: CommandSpec = {
 
 export async function agentsCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const flags = parseFlags(agentsSpec, argv);
-  const state = await masterState(address(flags, 'master-http'));
+  const state = await masterState(await masterAddress(flags, 'master-http'));
   if (bool(flags, 'json')) {
     out(JSON.stringify(state.agents, null, 2));
     return 0;
@@ -118,7 +119,7 @@ export const frameworksSpec: CommandSpec = {
 
 export async function frameworksCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const flags = parseFlags(frameworksSpec, argv);
-  const state = await masterState(address(flags, 'master-http'));
+  const state = await masterState(await masterAddress(flags, 'master-http'));
   const all = bool(flags, 'all');
   const list = [
     ...state.frameworks.map((f) => ({ ...f, removed: false })),

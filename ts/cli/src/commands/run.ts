@@ -11,6 +11,7 @@ import { CommandError, UsageError } from '../ui/errors.js';
 import { Progress } from '../ui/table.js';
 import { JSON_FLAG, MASTER_FLAG, MASTER_HTTP_FLAG } from './common-flags.js';
 import { OutputStreamer } from './run-output.js';
+import { leaderAddress, masterAddress as resolveMaster } from '../leader.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
@@ -101,8 +102,10 @@ export async function runCommand(argv: string[], out: (s: string) => void, err: 
   const container = dockerImage
     ? { type: ContainerInfo_Type.DOCKER, docker: { image: dockerImage, network: 'host', privileged: false, forcePullImage: false } }
     : undefined;
-  const masterAddress = address(flags, 'master');
-  const httpAddress = address(flags, 'master-http');
+  // zk://…: the SDK follows the leader itself; the HTTP API is the leader's too.
+  const zkMaster = str(flags, 'master')?.startsWith('zk://') ? str(flags, 'master') : undefined;
+  const masterAddress = zkMaster ?? address(flags, 'master');
+  const httpAddress = zkMaster ? await leaderAddress(zkMaster, '--master', 'http') : await resolveMaster(flags, 'master-http');
   const idPrefix = `run-${Date.now().toString(36)}`;
   const client = new SchedulerClient({
     master: masterAddress,
