@@ -30,9 +30,11 @@ import { isTerminal, masterStatus, newTaskRecord, recordStatus, stateFor } from 
 export async function reregisterAgent(m: Master, message: AgentMessage_Reregister, stream: SafeStream<MasterMessage>): Promise<AgentRecord> {
   const checked = checkAgentInfo(message.agentInfo, false);
   const id = checked.info.id;
-  if (m.removedAgentIds.has(id)) throw new AgentRefused(`agent ${id} was removed; register as a new agent`);
+  refuseIfGone(m, id);
   const reported = checkReportedTasks(message.tasks);
   await persist(m, checked.info);
+  // Gone while the admission was written (its removal was already under way).
+  refuseIfGone(m, id);
 
   let agent = m.agents.get(id);
   if (agent) {
@@ -150,6 +152,17 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
   for (const k of toKill) m.sendToAgent(agent, MasterMessage.create({ killTask: k }));
   for (const frameworkId of shutdownFrameworks) m.sendToAgent(agent, MasterMessage.create({ shutdownFramework: { frameworkId } }));
   return agent;
+}
+
+/**
+ * A gone agent may not come back under its id (as Mesos refuses a removed
+ * agent and tells it to shut down): the agent stops, and what it still runs is
+ * killed; the master already told the frameworks those tasks are gone or lost.
+ */
+function refuseIfGone(m: Master, id: string): void {
+  if (m.removedAgentIds.has(id) || m.agents.get(id)?.state === 'removed') {
+    throw new AgentRefused(`agent ${id} was removed (gone: unreachable for too long); shut down its tasks and register as a new agent`);
+  }
 }
 
 function checkReportedTasks(tasks: readonly Task[]): Task[] {

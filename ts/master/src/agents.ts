@@ -14,6 +14,7 @@ import {
   type AgentInfo,
 } from '@tessera/common';
 
+import { remainingAfterRecovery, scheduleGone, stopGoneTimer } from './agent-gone.js';
 import type { Master } from './master.js';
 import { isConnected, type AgentRecord } from './model.js';
 import type { RegisteredAgent } from './registry/registry.js';
@@ -54,33 +55,58 @@ export function checkAgentInfo(info: AgentInfo | undefined, registering: boolean
 
 /**
  * After a restart: agents the registry had as unreachable are unreachable
- * again; the others are recovering — expected to re-register — until
+ * again (their unreachable timeout counting from when the registry says they
+ * became so); the others are recovering — expected to re-register — until
  * agentReregisterTimeoutSeconds, after which those still away are unreachable
- * too (as Mesos' agent re-registration timeout).
+ * too (as Mesos' agent re-registration timeout), one removal permit each.
  */
 export function recoverAgents(m: Master, agents: readonly RegisteredAgent[]): void {
   for (const entry of agents) {
-    if (entry.unreachableAt !== undefined) m.agents.set(entry.info.id, unreachableRecord(entry.info));
-    else m.recoveringAgents.add(entry.info.id);
+    if (entry.unreachableAt !== undefined) {
+      const record = unreachableRecord(entry.info);
+      record.unreachableAt = new Date(entry.unreachableAt);
+      m.agents.set(entry.info.id, record);
+      scheduleGone(m, record, remainingAfterRecovery(m, entry.unreachableAt));
+    } else {
+      m.recoveringAgents.add(entry.info.id);
+    }
   }
   if (m.recoveringAgents.size === 0) return;
   const infos = new Map(agents.map((a) => [a.info.id, a.info]));
   m.reregisterDeadline = setTimeout(() => {
     m.reregisterDeadline = undefined;
     m.guarded('agent re-registration timeout', () => {
-      for (const id of [...m.recoveringAgents]) {
-        m.recoveringAgents.delete(id);
-        const info = infos.get(id);
-        if (!info || m.agents.has(id)) continue;
-        m.agents.set(id, unreachableRecord(info));
-        m.log.warn({ agent: id }, 'agent did not re-register after the master restarted: unreachable');
-        m.registry.markAgentUnreachable(id, new Date()).catch((err: unknown) => {
-          m.log.error({ err, agent: id }, 'registry: could not mark the agent unreachable');
-        });
+      const late = [...m.recoveringAgents];
+      if (m.removalLimiter.limited && late.length > 0) {
+        m.log.warn({ agents: late.length, rate: m.options.agentRemovalRateLimit?.text }, 'agents did not re-register after the master restarted: marking them unreachable, rate-limited');
+      }
+      for (const id of late) {
+        // Until its permit comes the agent stays recovering: it may still
+        // re-register, and reconciliation about it keeps waiting (as Mesos).
+        m.removalLimiter.acquire(() =>
+          m.guarded('agent re-registration timeout', () => {
+            const info = infos.get(id);
+            if (!m.recoveringAgents.delete(id) || !info || m.agents.has(id) || m.stopped) return;
+            const record = unreachableRecord(info);
+            m.agents.set(id, record);
+            m.log.warn({ agent: id }, 'agent did not re-register after the master restarted: unreachable');
+            recordUnreachable(m, record);
+          }),
+        );
       }
     });
   }, m.options.agentReregisterTimeoutSeconds * 1000);
   m.reregisterDeadline.unref?.();
+}
+
+/** Records an agent that just became unreachable in the registry, and starts its unreachable timeout. */
+function recordUnreachable(m: Master, agent: AgentRecord): void {
+  const at = new Date();
+  agent.unreachableAt = at;
+  m.registry.markAgentUnreachable(agent.id, at).catch((err: unknown) => {
+    m.log.error({ err, agent: agent.id }, 'registry: could not mark the agent unreachable');
+  });
+  scheduleGone(m, agent, m.options.agentUnreachableTimeoutSeconds * 1000);
 }
 
 function unreachableRecord(info: AgentInfo): AgentRecord {
@@ -160,6 +186,9 @@ export function attach(m: Master, agent: AgentRecord, stream: SafeStream<MasterM
   if (old && old !== stream) old.end();
   if (agent.reconnectDeadline) clearTimeout(agent.reconnectDeadline);
   agent.reconnectDeadline = undefined;
+  cancelPendingRemoval(m, agent, 'the agent is connected again');
+  stopGoneTimer(agent);
+  agent.unreachableAt = undefined;
   agent.stream = stream;
   stream.send(
     MasterMessage.create({
@@ -180,13 +209,17 @@ function startPings(m: Master, agent: AgentRecord): void {
   agent.pinger.unref?.();
 }
 
-/** One ping tick: count the last ping if unanswered; too many in a row and the agent is unreachable. */
+/**
+ * One ping tick: count the last ping if unanswered; too many in a row and the
+ * agent is due to be unreachable, once the removal rate limit gives a permit.
+ * Pings go on meanwhile: an answer cancels the removal (as Mesos' observer).
+ */
 function ping(m: Master, agent: AgentRecord): void {
   if (!agent.stream) return;
   if (!agent.pongReceived) agent.missedPings++;
-  if (agent.missedPings >= m.options.maxAgentPingTimeouts) {
-    markUnreachable(m, agent, `${agent.missedPings} pings unanswered`);
-    return;
+  if (agent.missedPings >= m.options.maxAgentPingTimeouts && !agent.pendingRemoval) {
+    requestUnreachable(m, agent, `${agent.missedPings} pings unanswered`);
+    if (agent.state !== 'active' || !agent.stream) return;
   }
   agent.pingSeq++;
   agent.pongReceived = false;
@@ -197,7 +230,33 @@ export function pong(agent: AgentRecord, seq: number): void {
   if (seq === agent.pingSeq) {
     agent.pongReceived = true;
     agent.missedPings = 0;
+    // Answered while waiting for a removal permit: it is reachable after all.
+    const cancel = agent.pendingRemoval;
+    agent.pendingRemoval = undefined;
+    cancel?.();
   }
+}
+
+/** Marks the agent unreachable when the removal rate limit allows (at once without a limit). */
+export function requestUnreachable(m: Master, agent: AgentRecord, reason: string): void {
+  if (agent.pendingRemoval || agent.state !== 'active') return;
+  let granted = false;
+  const cancel = m.removalLimiter.acquire(() => {
+    granted = true;
+    agent.pendingRemoval = undefined;
+    m.guarded('mark agent unreachable', () => markUnreachable(m, agent, reason));
+  });
+  if (granted) return;
+  agent.pendingRemoval = cancel;
+  m.log.warn({ agent: agent.id, reason, waiting: m.removalLimiter.waiting, rate: m.options.agentRemovalRateLimit?.text }, 'agent due to be unreachable: waiting for the removal rate limit');
+}
+
+function cancelPendingRemoval(m: Master, agent: AgentRecord, why: string): void {
+  const cancel = agent.pendingRemoval;
+  if (!cancel) return;
+  agent.pendingRemoval = undefined;
+  cancel();
+  m.log.info({ agent: agent.id, why }, 'agent removal cancelled');
 }
 
 /** The agent's stream broke: no offers of it meanwhile; unreachable unless it reconnects within the ping budget. */
@@ -214,7 +273,7 @@ function disconnected(m: Master, agent: AgentRecord, stream: SafeStream<MasterMe
   m.events.emit('agent', { kind: 'disconnected', agent });
   agent.reconnectDeadline = setTimeout(() => {
     agent.reconnectDeadline = undefined;
-    if (!agent.stream) m.guarded('agent reconnect deadline', () => markUnreachable(m, agent, `did not reconnect within ${budget} s`));
+    if (!agent.stream) m.guarded('agent reconnect deadline', () => requestUnreachable(m, agent, `did not reconnect within ${budget} s`));
   }, budget * 1000);
   agent.reconnectDeadline.unref?.();
 }
@@ -223,6 +282,8 @@ function disconnected(m: Master, agent: AgentRecord, stream: SafeStream<MasterMe
 export function markUnreachable(m: Master, agent: AgentRecord, reason: string): void {
   if (agent.state !== 'active' || m.stopped) return;
   agent.state = 'unreachable';
+  agent.pendingRemoval?.();
+  agent.pendingRemoval = undefined;
   if (agent.pinger) clearInterval(agent.pinger);
   if (agent.reconnectDeadline) clearTimeout(agent.reconnectDeadline);
   agent.pinger = undefined;
@@ -252,7 +313,5 @@ export function markUnreachable(m: Master, agent: AgentRecord, reason: string): 
   for (const framework of m.frameworks.values()) {
     if (isConnected(framework)) m.sendEvent(framework, Event.create({ failure: { agentId: agent.id, executorId: '' } }));
   }
-  m.registry.markAgentUnreachable(agent.id, new Date()).catch((err: unknown) => {
-    m.log.error({ err, agent: agent.id }, 'registry: could not mark the agent unreachable');
-  });
+  recordUnreachable(m, agent);
 }

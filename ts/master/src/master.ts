@@ -15,12 +15,14 @@ import {
 
 import { AgentAcknowledgements } from './agent-acks.js';
 import { AllocationLoop } from './allocation-loop.js';
+import { monotonicNow } from './clock.js';
 import { timedRegistry } from './metrics/timed-registry.js';
 import { isConnected, taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord } from './model.js';
 import { OfferBook, runAllocationCycle, type GoneReason } from './offers.js';
 import { MasterEvents } from './operator/events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Registry, RegistryState } from './registry/registry.js';
+import { RemovalLimiter } from './removal-limiter.js';
 import type { TaskRecord } from './tasks.js';
 
 export const COMPLETED_FRAMEWORKS_KEPT = 100;
@@ -39,6 +41,8 @@ export class Master {
   readonly loop: AllocationLoop;
   /** Acknowledgements to agents, coalesced per agent per event-loop turn. */
   readonly agentAcks: AgentAcknowledgements;
+  /** Permits to mark agents unreachable (agentRemovalRateLimit). */
+  readonly removalLimiter: RemovalLimiter;
   /** Task, agent, framework and offer changes, for the metrics and the operator event stream (operator/events.ts). */
   readonly events = new MasterEvents();
 
@@ -71,6 +75,7 @@ export class Master {
     this.offers = new OfferBook(id, this.events);
     this.loop = new AllocationLoop(() => this.#allocate(), options.allocationDelayMs);
     this.agentAcks = new AgentAcknowledgements((agent, message) => agent.stream?.send(message) ?? false);
+    this.removalLimiter = new RemovalLimiter(options.agentRemovalRateLimit);
     this.removedFrameworkIds = new Set(recovered.removedFrameworks);
     this.removedAgentIds = new Set(recovered.removedAgents);
     for (const info of recovered.frameworks) this.registeredFrameworks.set(info.id, info);
@@ -106,7 +111,7 @@ export class Master {
 
   /** Remembers when a filter made now for `refuseSeconds` lapses, so a cycle runs then. */
   filterCreated(refuseSeconds: number): void {
-    if (refuseSeconds > 0) this.loop.wakeAt(Date.now() + refuseSeconds * 1000);
+    if (refuseSeconds > 0) this.loop.wakeAt(monotonicNow() + refuseSeconds * 1000);
   }
 
   sendEvent(framework: FrameworkRecord, event: Event): boolean {
@@ -164,7 +169,7 @@ export class Master {
     const agent = this.agents.get(task.agentId);
     if (!agent?.inAllocator || task.resources.length === 0) return;
     try {
-      this.allocator.recover(task.frameworkId, task.agentId, task.role, task.resources);
+      this.allocator.recover(task.frameworkId, task.agentId, task.role, task.resources, { now: monotonicNow() });
       this.triggerAllocation();
     } catch (err) {
       this.log.error({ err, task: task.taskId, framework: task.frameworkId }, 'could not recover task resources');
@@ -206,6 +211,7 @@ export class Master {
     this.#stopped = true;
     this.loop.stop();
     this.agentAcks.stop();
+    this.removalLimiter.stop();
     this.offers.clear();
     if (this.reregisterDeadline) clearTimeout(this.reregisterDeadline);
     for (const f of this.frameworks.values()) {
@@ -218,6 +224,7 @@ export class Master {
     for (const a of this.agents.values()) {
       if (a.pinger) clearInterval(a.pinger);
       if (a.reconnectDeadline) clearTimeout(a.reconnectDeadline);
+      a.goneTimer?.cancel();
       const stream = a.stream;
       a.stream = undefined;
       stream?.end();

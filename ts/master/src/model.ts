@@ -12,6 +12,7 @@ import type {
   MasterMessage,
 } from '@tessera/common';
 
+import type { LongTimer } from './clock.js';
 import type { SafeStream } from './streams.js';
 import type { TaskRecord } from './tasks.js';
 
@@ -39,6 +40,7 @@ export function isConnected(f: FrameworkRecord): boolean {
   return f.stream !== undefined && !f.stream.closed;
 }
 
+/** 'removed': gone for good (unreachable past agentUnreachableTimeoutSeconds), kept only while the registry records it. */
 export type AgentState = 'active' | 'unreachable' | 'removed';
 
 export interface ExecutorRecord {
@@ -73,6 +75,12 @@ export interface AgentRecord {
   inAllocator: boolean;
   /** Tasks the master declared LOST while the agent was away: killed if the agent comes back with them. */
   killOnReturn: Map<string, { frameworkId: string; taskId: string }>;
+  /** Cancels a wait for a removal permit (the agent is due to be marked unreachable, rate-limited). */
+  pendingRemoval?: () => void;
+  /** Runs out agentUnreachableTimeoutSeconds after the agent became unreachable: then it is gone. */
+  goneTimer?: LongTimer;
+  /** When it became unreachable (wall clock, for /state and the registry). */
+  unreachableAt?: Date;
 }
 
 export function taskKey(frameworkId: string, id: string): string {

@@ -9,6 +9,7 @@ import { parseZkUrl, type ZkUrl } from '@tessera/ha';
 import type { Logger } from '@tessera/common';
 
 import type { Registry } from './registry/registry.js';
+import { parseRemovalRate, type RemovalRate } from './removal-limiter.js';
 
 /** The auth seam: called before every scheduler call; throwing an RpcError rejects it. */
 export type CallGuard = (call: {
@@ -51,6 +52,15 @@ export interface MasterOptions {
   zkSessionTimeoutSeconds?: number;
   /** The host others reach this master at (in its MasterInfo); default: `host`, or the hostname when `host` is a wildcard. */
   advertiseHost?: string;
+  /**
+   * How long an agent may stay unreachable before it is gone for good: removed
+   * from the registry, its partition-aware tasks TASK_GONE, and refused (its
+   * tasks killed) if it comes back. Default 1,209,600 (14 days, Mesos'
+   * registry_max_agent_age).
+   */
+  agentUnreachableTimeoutSeconds?: number;
+  /** At most this many agents marked unreachable per duration, as Mesos' --agent_removal_rate_limit ("100/1mins"); default unlimited. */
+  agentRemovalRateLimit?: string;
 }
 
 export interface ResolvedOptions {
@@ -72,6 +82,8 @@ export interface ResolvedOptions {
   zk?: ZkUrl;
   zkSessionTimeoutSeconds: number;
   advertiseHost: string;
+  agentUnreachableTimeoutSeconds: number;
+  agentRemovalRateLimit?: RemovalRate;
 }
 
 // A day: longer timers are a typo, and setTimeout overflows past 2^31 ms anyway.
@@ -97,6 +109,20 @@ function advertiseHost(value: unknown, host: string): string {
   if (value === undefined) return host === '0.0.0.0' || host === '::' ? hostname() : host;
   if (typeof value !== 'string' || value.length === 0 || /[\s/]/.test(value)) {
     throw new TypeError(`advertiseHost: must be a host name or address others can reach (got ${String(value)})`);
+  }
+  return value;
+}
+
+// Mesos' registry_max_agent_age default: two weeks. Going gone cannot be
+// undone (the agent's tasks are killed if it returns), so only agents away for
+// far longer than any partition or repair should reach it.
+const DEFAULT_UNREACHABLE_TIMEOUT_SECONDS = 14 * 86_400;
+const MAX_UNREACHABLE_TIMEOUT_SECONDS = 365 * 86_400;
+
+function unreachableTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_UNREACHABLE_TIMEOUT_SECONDS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_UNREACHABLE_TIMEOUT_SECONDS) {
+    throw new TypeError(`agentUnreachableTimeoutSeconds: must be a number of seconds in (0, ${MAX_UNREACHABLE_TIMEOUT_SECONDS}] (got ${String(value)})`);
   }
   return value;
 }
@@ -144,6 +170,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     placement,
     zkSessionTimeoutSeconds: positiveSeconds('zkSessionTimeoutSeconds', options.zkSessionTimeoutSeconds, 10),
     advertiseHost: advertiseHost(options.advertiseHost, host),
+    agentUnreachableTimeoutSeconds: unreachableTimeout(options.agentUnreachableTimeoutSeconds),
   };
   if (options.offerTimeoutSeconds !== undefined) {
     resolved.offerTimeoutSeconds = positiveSeconds('offerTimeoutSeconds', options.offerTimeoutSeconds, 0);
@@ -155,6 +182,9 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     if (typeof options.zk !== 'string') throw new TypeError('zk: must be a zk://host:port,…/path URL');
     resolved.zk = parseZkUrl(options.zk); // its TypeError starts with "--zk:"
     if (options.registry !== undefined) throw new TypeError('registry: cannot be given with zk (the registry is kept in ZooKeeper)');
+  }
+  if (options.agentRemovalRateLimit !== undefined) {
+    resolved.agentRemovalRateLimit = parseRemovalRate('agentRemovalRateLimit', options.agentRemovalRateLimit);
   }
   return resolved;
 }

@@ -6,6 +6,9 @@
 //   task known                          → its latest state
 //   unknown, its agent registered       → TASK_GONE (partition-aware) / TASK_LOST
 //   unknown, its agent unreachable      → TASK_UNREACHABLE / TASK_LOST
+//   unknown, its agent gone             → TASK_GONE / TASK_LOST (Mesos answers GONE_BY_OPERATOR
+//                                         for agents an operator marked gone; ours went gone by
+//                                         the unreachable timeout, so TASK_GONE)
 //   unknown, its agent recovering       → no answer yet (the agent may still report it);
 //                                         without an agent id: none while any agent is recovering
 //   unknown, agent unknown or not given → TASK_UNKNOWN / TASK_LOST
@@ -47,6 +50,9 @@ export function reconcileOne(m: Master, framework: FrameworkRecord, taskId: stri
   } else if (agent?.state === 'unreachable') {
     state = stateFor(framework.capabilities, TaskState.UNREACHABLE);
     message = `reconciliation: agent ${agentId} is unreachable`;
+  } else if (agent?.state === 'removed' || (agentId !== '' && m.removedAgentIds.has(agentId))) {
+    state = stateFor(framework.capabilities, TaskState.GONE);
+    message = `reconciliation: agent ${agentId} is gone`;
   } else if (agentId !== '' ? m.recoveringAgents.has(agentId) : m.recoveringAgents.size > 0) {
     // The task may be on an agent that has not re-registered since a master
     // restart: answer nothing yet; the framework asks again (as Mesos).
