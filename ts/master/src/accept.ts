@@ -25,6 +25,7 @@ import {
   type Resource as WireResource,
 } from '@tessera/common';
 
+import { monotonicNow } from './clock.js';
 import type { Master } from './master.js';
 import { taskKey, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type OfferRecord } from './model.js';
 import { ResourceBag, resourceProblem, sumResources } from './resources.js';
@@ -211,7 +212,7 @@ export function accept(m: Master, framework: FrameworkRecord, request: AcceptReq
 
   // Everything checked: from here on the accept happens.
   const allocatorIds = offers.map((o) => o.allocatorId);
-  invalidOnThrow(() => m.allocator.accept(allocatorIds, planner.used, { refuseSeconds: refuse }), 'offers: ');
+  invalidOnThrow(() => m.allocator.accept(allocatorIds, planner.used, { refuseSeconds: refuse, now: monotonicNow() }), 'offers: ');
   for (const offer of offers) {
     m.offers.remove(offer, 'accepted');
     framework.offers.delete(offer.id);
@@ -252,7 +253,7 @@ function dropLaunch(m: Master, framework: FrameworkRecord, agent: AgentRecord, l
 }
 
 function declineOffers(m: Master, offers: readonly OfferRecord[], refuse: number): void {
-  m.allocator.decline(offers.map((o) => o.allocatorId), { refuseSeconds: refuse });
+  m.allocator.decline(offers.map((o) => o.allocatorId), { refuseSeconds: refuse, now: monotonicNow() });
   for (const offer of offers) {
     m.offers.remove(offer, 'declined');
     m.frameworks.get(offer.frameworkId)?.offers.delete(offer.id);

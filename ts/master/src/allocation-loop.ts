@@ -4,6 +4,9 @@
 // updates costs one cycle, not one each. Filters expire silently inside the
 // allocator, so the master also registers each filter's expiry with
 // wakeAt(): a timer for the earliest pending expiry triggers a cycle then.
+// Expiry times are on the monotonic clock (clock.ts), as the allocator's are.
+
+import { monotonicNow } from './clock.js';
 
 export class AllocationLoop {
   readonly #run: () => void;
@@ -11,7 +14,7 @@ export class AllocationLoop {
   #pending: NodeJS.Timeout | undefined;
   #wake: NodeJS.Timeout | undefined;
   #wakeAt = Infinity;
-  /** Expiry times waiting behind the current wake timer (ms since the epoch). */
+  /** Expiry times waiting behind the current wake timer (monotonic ms, monotonicNow()). */
   readonly #later = new Set<number>();
   #stopped = false;
 
@@ -28,7 +31,7 @@ export class AllocationLoop {
     }, this.#delayMs);
   }
 
-  /** Triggers a cycle at `atMs` (a filter expires then). */
+  /** Triggers a cycle at `atMs` on the monotonic clock (monotonicNow(); a filter expires then). */
   wakeAt(atMs: number): void {
     if (this.#stopped) return;
     // Round up to 50 ms so a burst of declines shares one timer.
@@ -50,7 +53,7 @@ export class AllocationLoop {
       this.#wake = undefined;
       this.#wakeAt = Infinity;
       this.trigger();
-      const now = Date.now();
+      const now = monotonicNow();
       let next = Infinity;
       for (const t of this.#later) {
         if (t <= now) this.#later.delete(t);
@@ -60,7 +63,7 @@ export class AllocationLoop {
         this.#later.delete(next);
         this.#arm(next);
       }
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - monotonicNow()));
     this.#wake.unref?.();
   }
 

@@ -5,6 +5,7 @@
 
 import { Event, Offer, fromAllocatorResources } from '@tessera/common';
 
+import { monotonicNow } from './clock.js';
 import type { Master } from './master.js';
 import type { MasterEvents } from './operator/events.js';
 import { isConnected, type OfferRecord } from './model.js';
@@ -80,7 +81,8 @@ export class OfferBook {
 
 /** One allocation cycle: allocate, record the offers, send them grouped per framework. */
 export function runAllocationCycle(m: Master): void {
-  const allocation = m.allocator.allocate(Date.now());
+  // The allocator's filters expire on the same monotonic clock they were made on (accept.ts).
+  const allocation = m.allocator.allocate(monotonicNow());
   if (allocation.length === 0) return;
   const perFramework = new Map<string, Offer[]>();
   const orphaned: number[] = [];

@@ -18,6 +18,7 @@ import {
   type AgentMessage_StatusUpdate,
 } from '@tessera/common';
 
+import { monotonicNow } from './clock.js';
 import type { Master } from './master.js';
 import { taskKey, type AgentRecord, type FrameworkRecord } from './model.js';
 import { checkIdField } from './scheduler-validation.js';
@@ -131,7 +132,7 @@ export function executorExited(m: Master, agent: AgentRecord, message: AgentMess
     agent.executors.delete(key);
     if (!executor.freed && executor.resources.length > 0 && agent.inAllocator) {
       try {
-        m.allocator.recover(executor.frameworkId, agent.id, executor.role, executor.resources);
+        m.allocator.recover(executor.frameworkId, agent.id, executor.role, executor.resources, { now: monotonicNow() });
         m.triggerAllocation();
       } catch (err) {
         m.log.error({ err, agent: agent.id, executor: message.executorId }, 'could not recover executor resources');

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { AllocationLoop } from '../src/allocation-loop.js';
+import { monotonicNow } from '../src/clock.js';
 import { eventually } from './support.js';
 
 test('a burst of triggers runs one cycle', async () => {
@@ -19,8 +20,8 @@ test('a burst of triggers runs one cycle', async () => {
 
 test('wake-ups fire in time order, each running a cycle', async () => {
   const at: number[] = [];
-  const loop = new AllocationLoop(() => at.push(Date.now()), 0);
-  const start = Date.now();
+  const loop = new AllocationLoop(() => at.push(monotonicNow()), 0);
+  const start = monotonicNow();
   loop.wakeAt(start + 300);
   loop.wakeAt(start + 100);
   loop.wakeAt(start + 200);
@@ -34,7 +35,7 @@ test('stop cancels what is pending', async () => {
   let cycles = 0;
   const loop = new AllocationLoop(() => cycles++, 30);
   loop.trigger();
-  loop.wakeAt(Date.now() + 50);
+  loop.wakeAt(monotonicNow() + 50);
   loop.stop();
   const until = Date.now() + 150;
   await eventually(() => Date.now() > until, 'time to pass');
