@@ -90,11 +90,17 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   // Standalone: lead before listening, so no call ever sees a standby.
   if (!resolved.zk) leading = await lead(id, resolved, log, resolved.registry ?? new FileRegistry(resolved.workDir));
 
+  /** The leader to point callers at: another master (while this one is elected but still recovering, none). */
+  const otherLeader = (): MasterInfo | undefined => {
+    const leader = deposed ? null : leadership?.leader();
+    return leader && leader.id !== id ? leader : undefined;
+  };
+
   const grpc = new Server(SERVER_OPTIONS);
   for (const [definition] of SERVICES) {
     grpc.addService(
       definition,
-      gatedService(definition, () => leading?.services.get(definition), () => (deposed ? undefined : leadership?.leader()?.address)),
+      gatedService(definition, () => leading?.services.get(definition), () => otherLeader()?.address),
     );
   }
   const grpcPort = await new Promise<number>((resolve, reject) => {

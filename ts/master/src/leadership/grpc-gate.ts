@@ -18,7 +18,7 @@ export function gatedService(
   for (const [name, method] of Object.entries(definition)) {
     const refuse: Handler = (call, callback) => {
       const leader = leaderAddress();
-      const err = unavailable(leader ? `not the leading master; the leader is ${leader}` : 'not the leading master, and no leader is elected yet; retry shortly', leader);
+      const err = unavailable(leader ? `not the leading master; the leader is ${leader}` : 'not the leading master (none is elected yet, or this one is still recovering); retry shortly', leader);
       // Unary and client-streaming calls answer through the callback, streaming responses through the call.
       if (!method.responseStream && callback) callback(err);
       else call.emit('error', err);
