@@ -1,5 +1,6 @@
 // The master's HTTP endpoint: GET /state and GET /health (read-only views),
-// and POST /api/v1/tasks/kill (an operator's kill, see operator-kill.ts).
+// POST /api/v1/tasks/kill (an operator's kill, see operator-kill.ts), and the
+// operator API and metrics (operator/routes.ts, docs/operator-api.md).
 // Unknown paths are a JSON 404, a known path with another method a 405;
 // errors are JSON {"error": "..."}.
 
@@ -7,6 +8,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 
 import type { Master } from './master.js';
 import { HttpError, operatorKill } from './operator-kill.js';
+import { operatorContext } from './operator/context.js';
+import { HANDLED, RawReply } from './operator/reply.js';
+import { OPERATOR_ROUTES, type Route } from './operator/routes.js';
 import { masterState } from './state.js';
 
 /** Largest request body accepted (operator calls are small). */
@@ -33,7 +37,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-const ROUTES: Record<string, { method: string; handle: (m: Master, req: IncomingMessage) => unknown }> = {
+const ROUTES: Record<string, Route> = {
+  ...OPERATOR_ROUTES,
   '/health': { method: 'GET', handle: () => ({ ok: true }) },
   '/state': { method: 'GET', handle: (m) => masterState(m) },
   '/api/v1/tasks/kill': { method: 'POST', handle: async (m, req) => operatorKill(m, await readJson(req), req.headers) },
@@ -41,6 +46,7 @@ const ROUTES: Record<string, { method: string; handle: (m: Master, req: Incoming
 
 /** The leading master's request handler (start-master.ts puts it behind the server, and a standby's redirects in front of it). */
 export function httpHandler(m: Master): RequestListener {
+  operatorContext(m); // metrics and the log ring count from the start, not from the first operator request
   return (req: IncomingMessage, res: ServerResponse) => {
     const run = async (): Promise<void> => {
       const path = new URL(req.url ?? '/', 'http://master').pathname;
@@ -50,7 +56,10 @@ export function httpHandler(m: Master): RequestListener {
       if (method !== route.method) {
         return send(res, 405, { error: `${req.method} not allowed on ${path}; use ${route.method}` }, { allow: route.method });
       }
-      send(res, 200, await route.handle(m, req));
+      const body = await route.handle(m, req, res, () => readJson(req));
+      if (body === HANDLED) return;
+      if (body instanceof RawReply) return body.send(res);
+      send(res, 200, body);
     };
     run().catch((err: unknown) => {
       if (err instanceof HttpError) {

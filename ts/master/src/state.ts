@@ -6,7 +6,7 @@ import type { Resource } from '@tessera/allocator';
 import { FrameworkCapability, TaskStatus_Reason, TaskStatus_Source, type TaskStatus } from '@tessera/common';
 
 import { COMPLETED_TASKS_KEPT, type Master } from './master.js';
-import { isConnected, type AgentRecord, type FrameworkRecord } from './model.js';
+import { isConnected, type AgentRecord, type FrameworkRecord, type OfferRecord } from './model.js';
 import { sumResources } from './resources.js';
 import { isTerminal, stateName, type TaskRecord } from './tasks.js';
 
@@ -85,7 +85,7 @@ export interface MasterState {
   offers: OfferState[];
 }
 
-function agentState(m: Master, a: AgentRecord): AgentState {
+export function agentState(m: Master, a: AgentRecord): AgentState {
   let used: Resource[] = [];
   let offered: Resource[] = [];
   if (a.inAllocator) {
@@ -108,9 +108,14 @@ function agentState(m: Master, a: AgentRecord): AgentState {
   };
 }
 
-function frameworkState(m: Master, f: FrameworkRecord, completed: boolean): FrameworkState {
+export function frameworkState(m: Master, f: FrameworkRecord, completed: boolean): FrameworkState {
   const live = [...f.tasks.values()].filter((t) => !t.freed && !isTerminal(t.latestState));
-  const offers = m.offersWhere((o) => o.frameworkId === f.id);
+  // The framework's own offer ids, not a scan of every offer per framework (slow with many of both).
+  const offers: OfferRecord[] = [];
+  for (const id of f.offers) {
+    const offer = m.offers.get(id);
+    if (offer) offers.push(offer);
+  }
   return {
     id: f.id,
     name: f.info.name,
@@ -129,7 +134,7 @@ function frameworkState(m: Master, f: FrameworkRecord, completed: boolean): Fram
   };
 }
 
-function statusState(s: TaskStatus): TaskStatusState {
+export function statusState(s: TaskStatus): TaskStatusState {
   const out: TaskStatusState = { state: stateName(s.state), timestamp: new Date(s.timestamp * 1000).toISOString() };
   if (s.message !== '') out.message = s.message;
   if (s.reason !== TaskStatus_Reason.UNSPECIFIED) out.reason = TaskStatus_Reason[s.reason] ?? String(s.reason);
@@ -139,7 +144,7 @@ function statusState(s: TaskStatus): TaskStatusState {
   return out;
 }
 
-function taskState(t: TaskRecord): TaskState {
+export function taskState(t: TaskRecord): TaskState {
   return {
     id: t.taskId,
     name: t.info.name,
@@ -166,6 +171,10 @@ export function masterState(m: Master): MasterState {
     completedFrameworks: m.completedFrameworks.map((f) => frameworkState(m, f, true)),
     tasks: [...m.frameworks.values()].flatMap((f) => [...f.tasks.values()].map(taskState)),
     completedTasks: m.completedTasks.slice(-COMPLETED_TASKS_KEPT).map(taskState),
-    offers: [...m.offers.all()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, role: o.role, resources: o.resources })),
+    offers: [...m.offers.all()].map(offerState),
   };
+}
+
+export function offerState(o: OfferRecord): OfferState {
+  return { id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, role: o.role, resources: o.resources };
 }
