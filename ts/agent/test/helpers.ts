@@ -19,15 +19,12 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-import { CommandInfo, FrameworkInfo, TaskInfo, TaskState, type Resource } from '@tessera/common';
+import { CommandInfo, FrameworkInfo, TaskInfo, TaskState, isTerminalState as isTerminal, type Resource } from '@tessera/common';
 
 export const FRAMEWORK = FrameworkInfo.create({ id: 'fw-1', name: 'test-framework', roles: ['*'] });
 
 export function isTerminalState(state: TaskState | undefined): boolean {
-  return (
-    state !== undefined &&
-    [TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED, TaskState.ERROR, TaskState.LOST, TaskState.DROPPED].includes(state)
-  );
+  return state !== undefined && isTerminal(state);
 }
 
 /** A task running `sh -c script`. */

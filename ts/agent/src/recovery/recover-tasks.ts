@@ -48,7 +48,7 @@ export interface RecoveryPlan {
 
 export async function recoverTasks(agent: Agent, plan: RecoveryPlan): Promise<void> {
   if (plan.mode === 'cleanup') {
-    await cleanUp(agent);
+    await cleanUp(agent, plan.rebooted);
     return;
   }
   const live = agent.updates.recover().filter((stream) => !isTerminal(stream.latestState));
@@ -86,9 +86,9 @@ export async function recoverTasks(agent: Agent, plan: RecoveryPlan): Promise<vo
 }
 
 /** --recover=cleanup: kill what the earlier run left, then forget that run (a new agent id at registration). */
-async function cleanUp(agent: Agent): Promise<void> {
+async function cleanUp(agent: Agent, rebooted: boolean): Promise<void> {
   const { workDir } = agent.config;
-  const { destroyed } = await agent.containerizer.recover(new Set());
+  const { destroyed } = await agent.containerizer.recover(new Set(), { rebooted });
   const tasks = countTasks(updatesRoot(workDir));
   rmSync(updatesRoot(workDir), { recursive: true, force: true });
   rmSync(agentIdFile(workDir), { force: true });

@@ -51,7 +51,8 @@ const INIT = [
   'echo started >&3; exec 3>&-',
   'while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || break; done',
   // For an agent that is not our parent (it restarted): complete before we exit, so before the leader does.
-  'if [ -n "$x" ]; then echo $s > "$x" 2>/dev/null || true; fi',
+  // (2> first, so that a run dir removed under a destroyed container costs no line in the task's stderr.)
+  'if [ -n "$x" ]; then echo $s 2>/dev/null > "$x" || true; fi',
   'exit $s',
 ];
 
