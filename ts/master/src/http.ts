@@ -12,6 +12,7 @@ import { operatorContext } from './operator/context.js';
 import { HANDLED, RawReply } from './operator/reply.js';
 import { OPERATOR_ROUTES, type Route } from './operator/routes.js';
 import { masterState } from './state.js';
+import { serveWebuiOrSandbox } from './webui-proxy.js';
 
 /** Largest request body accepted (operator calls are small). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -51,7 +52,11 @@ export function httpHandler(m: Master): RequestListener {
     const run = async (): Promise<void> => {
       const path = new URL(req.url ?? '/', 'http://master').pathname;
       const route = ROUTES[path];
-      if (!route) return send(res, 404, { error: `no such endpoint: ${path}` });
+      if (!route) {
+        // The web UI and its sandbox proxy (webui-proxy.ts) sit behind the API's paths.
+        if (serveWebuiOrSandbox(m, req, res)) return;
+        return send(res, 404, { error: `no such endpoint: ${path}` });
+      }
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       if (method !== route.method) {
         return send(res, 405, { error: `${req.method} not allowed on ${path}; use ${route.method}` }, { allow: route.method });

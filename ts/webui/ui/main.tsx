@@ -1,0 +1,13 @@
+// Entry point: one store for the page's life, the app rendered into #app.
+
+import { render } from 'preact';
+
+import { App } from './app.js';
+import { ClusterStore } from './data/store.js';
+import './style.css';
+
+const store = new ClusterStore();
+// For tests and debugging in the console: window.tessera.store.
+(window as unknown as { tessera: { store: ClusterStore } }).tessera = { store };
+store.start();
+render(<App store={store} />, document.getElementById('app')!);

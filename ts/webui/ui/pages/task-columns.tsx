@@ -1,0 +1,34 @@
+// Task table columns shared by the dashboard, the tasks page and the detail pages.
+
+import { Ago, StateBadge } from '../components/bits.js';
+import type { Column } from '../components/table.js';
+import { href } from '../data/hooks.js';
+import { formatResources } from '../data/resources.js';
+import type { Task } from '../data/types.js';
+
+export function sandboxHref(t: Task): string {
+  return href('sandbox', { agent: t.agentId, framework: t.frameworkId, task: t.id });
+}
+
+export function taskKey(t: Task): string {
+  return `${t.frameworkId}/${t.id}`;
+}
+
+function lastUpdate(t: Task): string | undefined {
+  return t.statuses?.[t.statuses.length - 1]?.timestamp;
+}
+
+/** `frameworkNames` turns framework ids into names where known. */
+export function taskColumns(frameworkNames: Map<string, string> = new Map()): Array<Column<Task>> {
+  return [
+    { title: 'ID', cell: (t) => <span class="mono">{t.id}</span> },
+    { title: 'Name', cell: (t) => t.name },
+    { title: 'State', cell: (t) => <StateBadge state={t.state} /> },
+    { title: 'Framework', cell: (t) => <a href={href('frameworks', t.frameworkId)}>{frameworkNames.get(t.frameworkId) ?? t.frameworkId}</a> },
+    { title: 'Agent', cell: (t) => <a class="mono" href={href('agents', t.agentId)}>{t.agentId}</a> },
+    { title: 'Role', cell: (t) => t.role },
+    { title: 'Resources', cell: (t) => <span class="small">{formatResources(t.resources)}</span> },
+    { title: 'Updated', cell: (t) => <Ago iso={lastUpdate(t)} /> },
+    { title: '', cell: (t) => <a href={sandboxHref(t)}>Sandbox</a> },
+  ];
+}
