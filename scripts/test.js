@@ -5,7 +5,7 @@
 //   3. type-check of tests and benchmarks
 //   4. the uvu suites: the native package, the reference, ts/common, and the
 //      differential and property tests in test/
-// Run one step with `npm test -- <name>` (gen, rust, types, docker, zookeeper, uvu).
+// Run one step with `npm test -- <name>` (gen, rust, types, docker, zookeeper, chromium, uvu).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,6 +33,8 @@ const steps = {
   docker: [['bash', ['scripts/provision-docker.sh']]],
   // Debian's zookeeper for the HA tests in test/ha (needs root when missing); they start their own ensembles.
   zookeeper: [['bash', ['scripts/provision-zookeeper.sh', 'install']]],
+  // Debian's chromium for the web UI's browser tests in test/webui (needs root when missing).
+  chromium: [['bash', ['scripts/provision-chromium.sh']]],
   uvu: suites.filter((s) => existsSync(join(root, s))).map((s) => ['node', ['--import', 'tsx', uvu, s, '\\.test\\.ts$']]),
 };
 
