@@ -1,7 +1,7 @@
 // `tessera agent`: one agent, dialing its master.
 
 import { createLogger } from '@tessera/common';
-import { startAgent } from '@tessera/agent';
+import { startAgent, type RecoverMode } from '@tessera/agent';
 import { address, num, parseFlags, str, type CommandSpec } from '../ui/args.js';
 import { UsageError } from '../ui/errors.js';
 import { MASTER_FLAG } from './common-flags.js';
@@ -40,6 +40,13 @@ export const agentSpec: CommandSpec = {
     'sandbox-gc-delay': { type: 'string', arg: 'SECONDS', default: String(7 * 86_400), help: "Keep a finished executor's sandbox this long" },
     'gc-disk-headroom': { type: 'string', arg: '0..1', default: '0.1', help: 'Disk fraction sandbox GC keeps free by collecting sooner' },
     'disk-watch-interval': { type: 'string', arg: 'SECONDS', default: '60', help: 'How often disk usage is checked for sandbox GC' },
+    recover: {
+      type: 'string',
+      arg: 'MODE',
+      env: 'TESSERA_RECOVER',
+      default: 'reconnect',
+      help: 'After a restart: reconnect (re-attach the tasks left running, keep the agent id) or cleanup (kill them, join as a new agent)',
+    },
     'log-level': LOG_LEVEL_FLAG,
   },
   details: 'Example:\n  tessera agent --master 10.0.0.1:5050 --work-dir /var/lib/tessera/agent --resources "cpus:8;mem:16384"',
@@ -88,6 +95,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
       sandboxGcDelaySeconds: num(flags, 'sandbox-gc-delay', { min: 0 }) ?? 7 * 86_400,
       sandboxGcDiskHeadroom: num(flags, 'gc-disk-headroom', { min: 0, max: 1 }) ?? 0.1,
       diskWatchIntervalSeconds: num(flags, 'disk-watch-interval', { min: 0.01 }) ?? 60,
+      // Checked by the agent (a TypeError naming `recover`, shown as a usage error).
+      recover: (str(flags, 'recover') ?? 'reconnect') as RecoverMode,
       logger: createLogger('agent', { level: str(flags, 'log-level') ?? 'info' }),
     });
   } catch (err) {
