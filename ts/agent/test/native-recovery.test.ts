@@ -166,6 +166,8 @@ test('reconnect: native tasks outlive their agent; the next agent re-attaches th
     const listed = new Map(hello.tasks.map((t) => [t.taskId, t.state]));
     assert.is(listed.get('sleeper'), TaskState.RUNNING);
     assert.is(listed.get('seven'), TaskState.RUNNING);
+    // Listed whether or not its end is already handled: until the master acknowledges how it ended, the task is here.
+    assert.ok(listed.has('away'));
 
     // The unacknowledged RUNNING of 'seven' comes again, the same update.
     const resent = await waitFor('seven RUNNING resent', () =>

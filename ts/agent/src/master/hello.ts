@@ -24,7 +24,13 @@ export function helloMessage(agent: Agent): AgentMessage {
   const executors: Executor[] = [];
   const frameworks: FrameworkInfo[] = [];
   for (const framework of agent.frameworks.values()) {
-    if (framework.executors.size === 0) continue;
+    // Ended tasks whose last updates are not yet acknowledged are listed too
+    // (as Mesos does): a master that did not see them would call them gone
+    // and drop the update that says how they really ended.
+    const unacknowledged = framework.completedExecutors.flatMap((executor) =>
+      [...executor.tasks.values()].filter((task) => agent.updates.latestState(task.frameworkId, task.info.taskId) !== undefined),
+    );
+    if (framework.executors.size === 0 && unacknowledged.length === 0) continue;
     frameworks.push(framework.info);
     for (const executor of framework.executors.values()) {
       if (executor.kind === 'custom' && executor.info) {
@@ -32,6 +38,7 @@ export function helloMessage(agent: Agent): AgentMessage {
       }
       for (const task of executor.tasks.values()) tasks.push(taskView(agent, task));
     }
+    for (const task of unacknowledged) tasks.push(taskView(agent, task));
   }
   return AgentMessage.create({ reregister: { agentInfo: agentInfo(agent), tasks, executors, frameworks } });
 }
