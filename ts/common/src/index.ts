@@ -10,6 +10,7 @@ export * from './gen/tessera/v1/constraints.js';
 export * from './gen/tessera/v1/executor.js';
 export * from './gen/tessera/v1/framework.js';
 export * from './gen/tessera/v1/offer.js';
+export * from './gen/tessera/v1/operator.js';
 export * from './gen/tessera/v1/quota.js';
 export * from './gen/tessera/v1/resources.js';
 export * from './gen/tessera/v1/scheduler.js';

@@ -18,12 +18,13 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { AgentServiceService, SchedulerServiceService, SERVER_OPTIONS, createLogger, newId, type Logger } from '@tessera/common';
+import { AgentServiceService, OperatorServiceService, SchedulerServiceService, SERVER_OPTIONS, createLogger, newId, type Logger } from '@tessera/common';
 import type { MasterInfo } from '@tessera/ha';
 
 import { agentService } from './agent-service.js';
 import { recoverAgents } from './agents.js';
 import { httpHandler } from './http.js';
+import { operatorService } from './operator/grpc-service.js';
 import { frontHandler } from './leadership/http-front.js';
 import { gatedService } from './leadership/grpc-gate.js';
 import { ZkLeadership } from './leadership/zk-leadership.js';
@@ -58,6 +59,7 @@ export interface MasterHandle {
 const SERVICES: Array<[ServiceDefinition, (m: Master) => UntypedServiceImplementation]> = [
   [SchedulerServiceService, (m) => schedulerService(m) as unknown as UntypedServiceImplementation],
   [AgentServiceService, (m) => agentService(m) as unknown as UntypedServiceImplementation],
+  [OperatorServiceService, (m) => operatorService(m) as unknown as UntypedServiceImplementation],
 ];
 
 function hostPort(host: string, port: number): string {

@@ -5,12 +5,24 @@
 import type { MasterEvents } from '../operator/events.js';
 import type { Registry } from '../registry/registry.js';
 
-const WRITES = new Set<string>(['admitAgent', 'markAgentUnreachable', 'removeAgent', 'addFramework', 'updateFramework', 'removeFramework']);
+const WRITES = new Set<string>([
+  'admitAgent',
+  'markAgentUnreachable',
+  'removeAgent',
+  'addFramework',
+  'updateFramework',
+  'removeFramework',
+  'setFailoverDeadline',
+  'setWeight',
+  'setQuota',
+]);
 
 export function timedRegistry(registry: Registry, events: MasterEvents): Registry {
   return new Proxy(registry, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
+      // Methods run on the registry itself, not the proxy: FileRegistry's flush() reads private fields.
+      if (typeof value === 'function' && (typeof prop !== 'string' || !WRITES.has(prop))) return value.bind(target);
       if (typeof prop !== 'string' || !WRITES.has(prop) || typeof value !== 'function') return value;
       return (...args: unknown[]): Promise<void> => {
         const started = performance.now();
