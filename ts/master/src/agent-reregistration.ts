@@ -32,7 +32,15 @@ export async function reregisterAgent(m: Master, message: AgentMessage_Reregiste
   const id = checked.info.id;
   refuseIfGone(m, id);
   const reported = checkReportedTasks(message.tasks);
-  await persist(m, checked.info);
+  try {
+    await persist(m, checked.info);
+  } catch (err) {
+    // Not the agent's fault: end the stream without Refused (written after
+    // the end, it is dropped), so the agent reconnects and tries again.
+    // Refused would stop it for good, and a refused agent kills its tasks.
+    stream.end();
+    throw err;
+  }
   // Gone while the admission was written (its removal was already under way).
   refuseIfGone(m, id);
 

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 
 import { Operation_Type, TaskState, TaskStatus_Reason, type Offer } from '@tessera/common';
 
-import { startMaster } from '../src/index.js';
+import { MemoryRegistry, startMaster } from '../src/index.js';
 import { FakeAgent, PARTITION_AWARE, TestScheduler, eventually, parseWire, startTestMaster, type TestMaster } from './support.js';
 
 const PINGS = { agentPingIntervalSeconds: 0.1, maxAgentPingTimeouts: 3 };
@@ -145,7 +145,7 @@ test('an agent back before the timeout is not gone: its task RUNNING again, no T
   assert.is(tm.master.state().agents.find((x) => x.id === a.id)?.state, 'active');
 });
 
-test('the unreachable timeout counts from the registry\'s time across a restart', async () => {
+test('an agent unreachable in the registry is gone after the timeout also across a restart', async () => {
   const workDir = await mkdtemp(join(tmpdir(), 'tessera-partitions-'));
   dirs.push(workDir);
   const tm = await master({ ...PINGS }, workDir);
@@ -156,9 +156,10 @@ test('the unreachable timeout counts from the registry\'s time across a restart'
   a.close();
   await tm.stop();
 
-  const tm2 = await master({ ...PINGS, agentUnreachableTimeoutSeconds: 0.5 }, workDir);
+  // Restarted at once, well within the timeout: unreachable again, then gone when it runs out.
+  const tm2 = await master({ ...PINGS, agentUnreachableTimeoutSeconds: 3 }, workDir);
   assert.is(tm2.master.state().agents[0]?.state, 'unreachable', 'unreachable again after the restart');
-  await eventually(() => tm2.master.state().agents.length === 0, 'gone', 3000);
+  await eventually(() => tm2.master.state().agents.length === 0, 'gone', 8000);
   const b = agent(tm2);
   b.id = a.id;
   const back = await b.reregister([]);
@@ -215,6 +216,48 @@ test('rate limit after a restart: agents that do not re-register become unreacha
   const back = await b.reregister([]);
   assert.ok(back.registered, 're-registered');
   assert.is(tm2.master.state().agents.find((x) => x.id === other.id)?.state, 'active');
+});
+
+/** TEST DOUBLE: a MemoryRegistry whose agent writes fail while `failing` is set. */
+class FlakyRegistry extends MemoryRegistry {
+  failing = false;
+  #check(): void {
+    if (this.failing) throw new Error('disk full');
+  }
+  override async admitAgent(...args: Parameters<MemoryRegistry['admitAgent']>): Promise<void> {
+    this.#check();
+    return super.admitAgent(...args);
+  }
+  override async removeAgent(...args: Parameters<MemoryRegistry['removeAgent']>): Promise<void> {
+    this.#check();
+    return super.removeAgent(...args);
+  }
+}
+
+test('registry failures: a removal not recorded is not announced (tried again), a re-registration not recorded is not refused (the agent retries)', async () => {
+  const registry = new FlakyRegistry();
+  const tm = await master({ ...PINGS, agentUnreachableTimeoutSeconds: 0.5, registry });
+  const { aware, a } = await twoFrameworksOneAgent(tm);
+  a.answerPings = false;
+  await aware.update(TaskState.UNREACHABLE, 'aware-task', 3000);
+  registry.failing = true;
+
+  // Past the timeout the removal cannot be written: still unreachable, no TASK_GONE.
+  assert.ok(await aware.events.none((e) => e.update?.status?.state === TaskState.GONE, 1500), 'no TASK_GONE while the registry fails');
+  assert.is(tm.master.state().agents.find((x) => x.id === a.id)?.state, 'unreachable');
+  // Coming back meanwhile: its admission cannot be written either; the stream ends without Refused.
+  a.answerPings = true;
+  const answer = await a.reregister([]).then(
+    (m) => m,
+    (err: Error) => err,
+  );
+  assert.instance(answer, Error, 'neither Registered nor Refused');
+  assert.is(tm.master.state().agents.find((x) => x.id === a.id)?.state, 'unreachable');
+
+  registry.failing = false;
+  const gone = await aware.update(TaskState.GONE, 'aware-task', 3000);
+  assert.is(gone.reason, TaskStatus_Reason.AGENT_REMOVED);
+  assert.equal((await registry.load()).removedAgents, [a.id]);
 });
 
 test('bad agentRemovalRateLimit / agentUnreachableTimeoutSeconds: a TypeError naming the option, nothing started', async () => {
