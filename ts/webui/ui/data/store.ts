@@ -137,6 +137,7 @@ export class ClusterStore {
     this.#events = events;
     events.onopen = () => {
       this.connection = { ...this.connection, stream: true };
+      this.history.tick();
       this.#changed();
     };
     events.addEventListener('summary', (e) => {

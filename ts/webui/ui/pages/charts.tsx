@@ -1,7 +1,7 @@
 // Chart series from the store's samples.
 
 import type { Series } from '../components/chart.js';
-import type { Sample } from '../data/history.js';
+import type { Bucket, Sample } from '../data/history.js';
 
 export function utilizationSeries(samples: Sample[]): Series[] {
   const pct = (part: number, whole: number): number => (whole > 0 ? (100 * part) / whole : 0);
@@ -27,15 +27,12 @@ export function allocationSeries(samples: Sample[], top = 6): Series[] {
   return series;
 }
 
-/** Task launches and completions per minute, from the event counts between samples. */
-export function throughputSeries(samples: Sample[]): Series[] {
-  const rate = (pick: (s: Sample) => number): Array<[number, number]> =>
-    samples.slice(1).map((s, i) => {
-      const dt = (s.t - samples[i]!.t) / 60_000;
-      return [s.t, dt > 0 ? pick(s) / dt : 0];
-    });
+/** Task launches and completions per bucket (10 s), from the event stream. */
+export function throughputSeries(buckets: Bucket[]): Series[] {
+  // The newest bucket is still filling: leave it out rather than show a dip.
+  const done = buckets.slice(0, -1);
   return [
-    { name: 'launched', points: rate((s) => s.launched) },
-    { name: 'completed', points: rate((s) => s.completed) },
+    { name: 'launched', points: done.map((b) => [b.t, b.launched]) },
+    { name: 'completed', points: done.map((b) => [b.t, b.completed]) },
   ];
 }

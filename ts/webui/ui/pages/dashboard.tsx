@@ -88,8 +88,8 @@ export function Dashboard({ store }: { store: ClusterStore }) {
         ) : (
           <Chart title="Allocation by role (cpus, offered + used)" series={allocationSeries(samples)} stacked format={(v) => v.toFixed(1)} testId="chart-allocation" />
         )}
-        {store.connection.stream || store.history.samples.some((x) => x.launched > 0) ? (
-          <Chart title="Task throughput (per minute)" series={throughputSeries(samples)} format={(v) => v.toFixed(0)} testId="chart-throughput" />
+        {store.connection.stream ? (
+          <Chart title="Task throughput (per 10 s)" series={throughputSeries(store.history.buckets)} format={(v) => v.toFixed(0)} testId="chart-throughput" />
         ) : (
           <figure class="chart">
             <figcaption>Task throughput</figcaption>

@@ -57,11 +57,13 @@ function Rows({ nodes, depth }: { nodes: Node[]; depth: number }) {
               <td class="small">{quantitiesText(r?.limits)}</td>
               <td class="small">{quantitiesText(r?.allocated)}</td>
               <td class="small">{quantitiesText(r?.subtreeAllocated)}</td>
-              <td class="num share" data-testid={`share-${n.name}`} data-share={r?.share ?? ''}>
+              <td class="num share">
                 {r ? (
                   <>
-                    <span class="bar" style={{ width: `${Math.min(100, r.share * 100)}%` }} />
-                    {r.share.toFixed(4)}
+                    <span class="bar-track" aria-hidden="true">
+                      <span class="bar" style={{ width: `${Math.min(100, r.share * 100)}%` }} />
+                    </span>
+                    <span class="share-value" data-testid={`share-${n.name}`} data-share={r.share}>{r.share.toFixed(4)}</span>
                   </>
                 ) : (
                   '—'

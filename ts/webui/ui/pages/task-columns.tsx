@@ -14,6 +14,11 @@ export function taskKey(t: Task): string {
   return `${t.frameworkId}/${t.id}`;
 }
 
+/** The first block of a UUID-like id: enough to tell agents apart on a page (the full id is the link's title). */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(id) ? id.slice(0, 8) : id;
+}
+
 function lastUpdate(t: Task): string | undefined {
   return t.statuses?.[t.statuses.length - 1]?.timestamp;
 }
@@ -25,7 +30,7 @@ export function taskColumns(frameworkNames: Map<string, string> = new Map()): Ar
     { title: 'Name', cell: (t) => t.name },
     { title: 'State', cell: (t) => <StateBadge state={t.state} /> },
     { title: 'Framework', cell: (t) => <a href={href('frameworks', t.frameworkId)}>{frameworkNames.get(t.frameworkId) ?? t.frameworkId}</a> },
-    { title: 'Agent', cell: (t) => <a class="mono" href={href('agents', t.agentId)}>{t.agentId}</a> },
+    { title: 'Agent', cell: (t) => <a class="mono" href={href('agents', t.agentId)} title={t.agentId}>{shortId(t.agentId)}</a> },
     { title: 'Role', cell: (t) => t.role },
     { title: 'Resources', cell: (t) => <span class="small">{formatResources(t.resources)}</span> },
     { title: 'Updated', cell: (t) => <Ago iso={lastUpdate(t)} /> },
