@@ -23,6 +23,7 @@ import { REMOVED_IDS_KEPT } from './registry/registry.js';
 import { isConnected, type FrameworkRecord } from './model.js';
 import { checkFrameworkInfo, invalidOnThrow, type CheckedFramework } from './scheduler-validation.js';
 import type { SafeStream } from './streams.js';
+import { clearFailoverDeadline, recordFailoverDeadline } from './recovery.js';
 import { isTerminal, masterStatus, recordStatus } from './tasks.js';
 
 function normalized(info: FrameworkInfo, id: string, checked: CheckedFramework): FrameworkInfo {
@@ -162,6 +163,7 @@ function attach(m: Master, framework: FrameworkRecord, stream: SafeStream<Event>
     if (task.pending) m.sendEvent(framework, Event.create({ update: { status: task.pending } }));
   }
   stream.onClose((reason) => disconnected(m, framework, stream, reason));
+  clearFailoverDeadline(m, framework.id);
   m.events.emit('framework', { kind: 'subscribed', framework });
   m.triggerAllocation();
 }
@@ -178,6 +180,7 @@ function disconnected(m: Master, framework: FrameworkRecord, stream: SafeStream<
   const seconds = checkFailover(framework);
   m.log.info({ framework: framework.id, reason, failoverTimeoutSeconds: seconds }, 'framework disconnected');
   m.events.emit('framework', { kind: 'disconnected', framework });
+  if (seconds > 0) recordFailoverDeadline(m, framework, seconds);
   framework.failover = setTimeout(() => {
     framework.failover = undefined;
     if (!isConnected(framework) && m.frameworks.get(framework.id) === framework) {

@@ -51,6 +51,10 @@ export class Master {
   readonly removedFrameworkIds: Set<string>;
   /** Frameworks in the registry that have not re-subscribed to this master yet. */
   readonly registeredFrameworks = new Map<string, FrameworkInfo>();
+  /** Frameworks whose failover deadline is in the registry (recovery.ts). */
+  readonly failoverDeadlines = new Set<string>();
+  /** Failover deadlines of frameworks from the registry, until they re-subscribe (recovery.ts). */
+  readonly recoveryDeadlines = new Map<string, NodeJS.Timeout>();
 
   readonly agents = new Map<string, AgentRecord>();
   /** Agents in the registry that have not re-registered with this master yet. */
@@ -214,6 +218,8 @@ export class Master {
     this.removalLimiter.stop();
     this.offers.clear();
     if (this.reregisterDeadline) clearTimeout(this.reregisterDeadline);
+    for (const timer of this.recoveryDeadlines.values()) clearTimeout(timer);
+    this.recoveryDeadlines.clear();
     for (const f of this.frameworks.values()) {
       if (f.heartbeat) clearInterval(f.heartbeat);
       if (f.failover) clearTimeout(f.failover);

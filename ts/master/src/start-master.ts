@@ -23,6 +23,7 @@ import type { MasterInfo } from '@tessera/ha';
 
 import { agentService } from './agent-service.js';
 import { recoverAgents } from './agents.js';
+import { recoverFrameworks, recoverRoleSettings } from './recovery.js';
 import { httpHandler } from './http.js';
 import { operatorService } from './operator/grpc-service.js';
 import { frontHandler } from './leadership/http-front.js';
@@ -76,6 +77,8 @@ async function lead(id: string, resolved: ResolvedOptions, log: Logger, registry
   const recovered = await registry.load();
   const master = new Master(id, resolved, log, registry, recovered);
   recoverAgents(master, recovered.agents);
+  recoverFrameworks(master, recovered);
+  recoverRoleSettings(master, recovered);
   return { master, services: new Map(SERVICES.map(([def, make]) => [def, make(master)])), http: httpHandler(master) };
 }
 

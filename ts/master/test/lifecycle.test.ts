@@ -153,7 +153,12 @@ test('GET /health and GET /state answer JSON; other paths 404, other methods 405
   await scheduler.offers();
   const health = await fetch(`http://${tm.master.httpAddress}/health`);
   assert.is(health.status, 200);
-  assert.equal(await health.json(), { ok: true });
+  const body = (await health.json()) as Record<string, unknown>;
+  // A standalone master leads and names itself.
+  assert.equal(
+    { ok: body.ok, leading: body.leading, elected: body.elected, masterId: body.masterId, leader: body.leader },
+    { ok: true, leading: true, elected: false, masterId: tm.master.id, leader: tm.master.grpcAddress },
+  );
   const res = await fetch(`http://${tm.master.httpAddress}/state`);
   assert.is(res.headers.get('content-type'), 'application/json');
   const state = (await res.json()) as ReturnType<typeof tm.master.state>;

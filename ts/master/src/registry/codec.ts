@@ -4,7 +4,7 @@
 
 import { AgentInfo, FrameworkInfo } from '@tessera/common';
 
-import type { RegistryState } from './registry.js';
+import type { RegisteredQuota, RegistryState } from './registry.js';
 
 const FORMAT = 1;
 
@@ -17,6 +17,9 @@ export function encode(state: RegistryState): string {
     `  "format": ${FORMAT},`,
     `  "agents": ${lines(state.agents.map((a) => ({ info: AgentInfo.toJSON(a.info), unreachableAt: a.unreachableAt })))},`,
     `  "frameworks": ${lines(state.frameworks.map((f) => FrameworkInfo.toJSON(f)))},`,
+    `  "failoverDeadlines": ${JSON.stringify(state.failoverDeadlines)},`,
+    `  "weights": ${JSON.stringify(state.weights)},`,
+    `  "quotas": ${JSON.stringify(state.quotas)},`,
     `  "removedFrameworks": ${JSON.stringify(state.removedFrameworks)},`,
     `  "removedAgents": ${JSON.stringify(state.removedAgents)}`,
     '}',
@@ -44,7 +47,18 @@ export function decode(text: string, where: string): RegistryState {
       return out;
     }),
     frameworks: list(r.frameworks).map((f) => FrameworkInfo.fromJSON(f)),
+    failoverDeadlines: record(r.failoverDeadlines, (v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))),
+    weights: record(r.weights, (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0),
+    quotas: record(r.quotas, (v): v is RegisteredQuota => v !== null && typeof v === 'object' && !Array.isArray(v)),
     removedFrameworks: list(r.removedFrameworks).filter((x): x is string => typeof x === 'string'),
     removedAgents: list(r.removedAgents).filter((x): x is string => typeof x === 'string'),
   };
+}
+
+/** The entries of a JSON object whose values pass `ok` (older registries have none: {}). */
+function record<T>(v: unknown, ok: (x: unknown) => x is T): Record<string, T> {
+  const out: Record<string, T> = {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return out;
+  for (const [k, x] of Object.entries(v)) if (ok(x)) out[k] = x;
+  return out;
 }

@@ -22,7 +22,7 @@ import type { AgentInfo, FrameworkInfo } from '@tessera/common';
 
 import { decode, encode } from './codec.js';
 
-import { emptyRegistryState, registryChanges, type Registry, type RegistryState } from './registry.js';
+import { emptyRegistryState, registryChanges, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
 
 const FILE = 'registry.json';
 
@@ -87,6 +87,15 @@ export class FileRegistry implements Registry {
   }
   removeFramework(id: string): Promise<void> {
     return this.#change((s) => registryChanges.removeFramework(s, id));
+  }
+  setFailoverDeadline(id: string, at: Date | null): Promise<void> {
+    return this.#change((s) => registryChanges.setFailoverDeadline(s, id, at));
+  }
+  setWeight(role: string, weight: number | null): Promise<void> {
+    return this.#change((s) => registryChanges.setWeight(s, role, weight));
+  }
+  setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
+    return this.#change((s) => registryChanges.setQuota(s, role, quota));
   }
 
   async flush(): Promise<void> {

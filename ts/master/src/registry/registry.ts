@@ -1,7 +1,8 @@
-// The registry: what must survive a master restart. It holds the agents the
-// master admitted (they are expected to re-register) and the frameworks it
-// knows (they may re-subscribe with their id), plus the ids it removed, so a
-// framework torn down cannot come back. Tasks are not here: agents report them
+// The registry: what must survive a master restart or failover. It holds the
+// agents the master admitted (they are expected to re-register) and the
+// frameworks it knows (they may re-subscribe with their id) with the failover
+// deadlines of those disconnected, the weights and quotas operators set, and
+// the ids it removed, so a framework torn down cannot come back. Tasks are not here: agents report them
 // when they re-register, as in Mesos.
 //
 // Every write resolves once the change is durable; the master applies a change
@@ -16,9 +17,21 @@ export interface RegisteredAgent {
   unreachableAt?: string;
 }
 
+/** A role's quota as the operator set it (allocator scalars by resource name). */
+export interface RegisteredQuota {
+  guarantees?: Record<string, number>;
+  limits?: Record<string, number>;
+}
+
 export interface RegistryState {
   agents: RegisteredAgent[];
   frameworks: FrameworkInfo[];
+  /** Framework id → ISO time its failover timeout runs out, for frameworks disconnected when it was written. */
+  failoverDeadlines: Record<string, string>;
+  /** Role → weight, as the operator set them (roles absent weigh 1). */
+  weights: Record<string, number>;
+  /** Role → quota, as the operator set them. */
+  quotas: Record<string, RegisteredQuota>;
   /** Ids of frameworks torn down (newest last, bounded). */
   removedFrameworks: string[];
   /** Ids of agents removed for good (newest last, bounded). */
@@ -34,6 +47,12 @@ export interface Registry {
   addFramework(info: FrameworkInfo): Promise<void>;
   updateFramework(info: FrameworkInfo): Promise<void>;
   removeFramework(id: string): Promise<void>;
+  /** Records when a disconnected framework's failover timeout runs out (null: it is connected again). */
+  setFailoverDeadline(id: string, at: Date | null): Promise<void>;
+  /** Sets a role's weight (null: back to the default, 1). */
+  setWeight(role: string, weight: number | null): Promise<void>;
+  /** Sets a role's quota (null: removes it). */
+  setQuota(role: string, quota: RegisteredQuota | null): Promise<void>;
   /** Resolves once every change already asked for is durable (the master calls it when stopping). */
   flush?(): Promise<void>;
 }
@@ -42,7 +61,7 @@ export interface Registry {
 export const REMOVED_IDS_KEPT = 1000;
 
 export function emptyRegistryState(): RegistryState {
-  return { agents: [], frameworks: [], removedFrameworks: [], removedAgents: [] };
+  return { agents: [], frameworks: [], failoverDeadlines: {}, weights: {}, quotas: {}, removedFrameworks: [], removedAgents: [] };
 }
 
 /** Applies one change to a registry state (shared by every implementation). */
@@ -71,7 +90,20 @@ export const registryChanges = {
   },
   removeFramework(state: RegistryState, id: string): void {
     state.frameworks = state.frameworks.filter((f) => f.id !== id);
+    delete state.failoverDeadlines[id];
     pushBounded(state.removedFrameworks, id);
+  },
+  setFailoverDeadline(state: RegistryState, id: string, at: Date | null): void {
+    if (at === null) delete state.failoverDeadlines[id];
+    else if (state.frameworks.some((f) => f.id === id)) state.failoverDeadlines[id] = at.toISOString();
+  },
+  setWeight(state: RegistryState, role: string, weight: number | null): void {
+    if (weight === null) delete state.weights[role];
+    else state.weights[role] = weight;
+  },
+  setQuota(state: RegistryState, role: string, quota: RegisteredQuota | null): void {
+    if (quota === null) delete state.quotas[role];
+    else state.quotas[role] = structuredClone(quota);
   },
 };
 
@@ -104,5 +136,14 @@ export class MemoryRegistry implements Registry {
   }
   async removeFramework(id: string): Promise<void> {
     registryChanges.removeFramework(this.#state, id);
+  }
+  async setFailoverDeadline(id: string, at: Date | null): Promise<void> {
+    registryChanges.setFailoverDeadline(this.#state, id, at);
+  }
+  async setWeight(role: string, weight: number | null): Promise<void> {
+    registryChanges.setWeight(this.#state, role, weight);
+  }
+  async setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
+    registryChanges.setQuota(this.#state, role, quota);
   }
 }

@@ -37,7 +37,7 @@ import { ZK, joinPath, type ZkError, type ZkSession } from '@tessera/ha';
 import type { AgentInfo, FrameworkInfo } from '@tessera/common';
 
 import { decode, encode } from './codec.js';
-import { REMOVED_IDS_KEPT, emptyRegistryState, registryChanges, type Registry, type RegistryState } from './registry.js';
+import { REMOVED_IDS_KEPT, emptyRegistryState, registryChanges, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
 
 const META_FORMAT = 1;
 /** Shards of a new registry: 10,000 agents make ~300 per shard, ~20 KiB gzipped. */
@@ -133,6 +133,9 @@ export class ZkRegistry extends EventEmitter implements Registry {
       state.frameworks.push(...shard.durable.frameworks);
       state.removedAgents.push(...shard.durable.removedAgents);
       state.removedFrameworks.push(...shard.durable.removedFrameworks);
+      Object.assign(state.failoverDeadlines, shard.durable.failoverDeadlines);
+      Object.assign(state.weights, shard.durable.weights);
+      Object.assign(state.quotas, shard.durable.quotas);
     }
     return structuredClone(state);
   }
@@ -160,6 +163,17 @@ export class ZkRegistry extends EventEmitter implements Registry {
       registryChanges.removeFramework(s, id);
       trim(s.removedFrameworks, this.#shards.length);
     });
+  }
+
+  setFailoverDeadline(id: string, at: Date | null): Promise<void> {
+    return this.#change(id, (s) => registryChanges.setFailoverDeadline(s, id, at));
+  }
+  // Roles shard by name like ids: each role's setting lives in one shard.
+  setWeight(role: string, weight: number | null): Promise<void> {
+    return this.#change(role, (s) => registryChanges.setWeight(s, role, weight));
+  }
+  setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
+    return this.#change(role, (s) => registryChanges.setQuota(s, role, quota));
   }
 
   async flush(): Promise<void> {
