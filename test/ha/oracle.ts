@@ -122,14 +122,18 @@ export class Oracle {
   /**
    * Checks what runs against what the frameworks were told: `running` tasks
    * (by framework name) must have processes; every task whose latest update
-   * is terminal must have none. Returns the problems (also added to violations).
+   * is terminal must have none — except, with `masterGuessesMayRun` (while
+   * an agent is cut off), tasks the master declared LOST/GONE/… without
+   * hearing from their agent. Returns the problems (also added to violations).
    */
-  verify(running: Record<string, string[]> = {}): string[] {
+  verify(running: Record<string, string[]> = {}, opts: { masterGuessesMayRun?: boolean } = {}): string[] {
     const live = runningTasks(this.under);
     const problems: string[] = [];
     for (const [name, r] of this.frameworks) {
       for (const [taskId, state] of this.states(name)) {
         const pids = live.get(`${r.id}/${taskId}`);
+        const last = this.latest(name, taskId)!;
+        if (opts.masterGuessesMayRun && last.source === 'MASTER' && MASTER_GUESSES.has(state)) continue;
         if (isTerminal(state) && pids) problems.push(`${name}: ${taskId} is ${state} but pids ${pids.join(',')} run`);
       }
       for (const taskId of running[name] ?? []) {
