@@ -61,35 +61,20 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
 }
 
 /**
- * The leader's HTTP address (host:port) from /health, when this master says
- * another master leads; undefined when this one leads or cannot tell.
- * Accepts `leader` as "host:port", a URL, or an object with an http address.
+ * The leader's HTTP address (host:port) when /health says this master does
+ * not lead and names who does (`leading: false, leaderHttp`, as every master
+ * answers it, leader or standby); undefined when this one leads or cannot tell.
  */
 export async function otherLeader(): Promise<string | undefined> {
-  let health: Record<string, unknown>;
+  let health: { leading?: unknown; leaderHttp?: unknown };
   try {
-    const res = await fetch('/health', { redirect: 'manual', headers: { accept: 'application/json' } });
-    if (res.type === 'opaqueredirect') return undefined;
-    health = (await res.json()) as Record<string, unknown>;
+    const res = await fetch('/health', { redirect: 'manual', cache: 'no-store', headers: { accept: 'application/json' } });
+    if (res.type === 'opaqueredirect' || !res.ok) return undefined;
+    health = (await res.json()) as typeof health;
   } catch {
     return undefined;
   }
-  const leader = leaderAddress(health['leader']);
-  if (!leader || leader === location.host) return undefined;
+  const leader = health.leaderHttp;
+  if (health.leading !== false || typeof leader !== 'string' || leader === '' || leader === location.host) return undefined;
   return leader;
-}
-
-function leaderAddress(value: unknown): string | undefined {
-  if (typeof value === 'string' && value !== '') {
-    try {
-      return value.includes('://') ? new URL(value).host : value;
-    } catch {
-      return undefined;
-    }
-  }
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    return leaderAddress(v['httpAddress'] ?? v['http'] ?? v['address']);
-  }
-  return undefined;
 }
