@@ -6,7 +6,9 @@
 //   longer:  the PARTITION_AWARE framework's task goes UNREACHABLE, the other
 //            framework's LOST, while both keep running; once the link heals
 //            the agent re-registers, the partition-aware task is RUNNING again
-//            and the LOST one is killed (its processes gone), never RUNNING again.
+//            and the LOST one is killed (its processes gone), never RUNNING again;
+//   an ack the master accepted while the agent was frozen: that update is not
+//            delivered again after the agent returns.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -100,6 +102,28 @@ test('agent frozen (SIGSTOP) past the ping budget: the same, once it is resumed'
     (a) => a.pause(),
     (a) => a.resume(),
   );
+});
+
+// The acknowledgement of RUNNING reaches the master while the agent is frozen
+// (it does not read it) and the agent goes unreachable: once it is back, the
+// framework must not be handed that RUNNING again.
+test('ack accepted while the agent is frozen past the ping budget: the update is not delivered again after the agent returns', async () => {
+  h = await Harness.start({ pingIntervalSeconds: 0.5, maxPingTimeouts: 4 });
+  await h.master();
+  const agent = await h.agent({ containerizers: 'native' });
+  const fw = h.framework('aware', { partitionAware: true });
+  fw.launch([{ taskId: 'la-1' }]);
+  // Freeze the agent the moment RUNNING arrives: the framework's acknowledgement
+  // (sent at once) reaches the master, but the agent does not take it in.
+  const running = await h.waitForUpdate(fw.name, (u) => u.taskId === 'la-1' && u.state === 'RUNNING');
+  agent.pause();
+  await until(() => h!.oracle.ackedAt(fw.name, running.uuid) !== undefined, 5000, 'ack accepted');
+  await h.waitForUpdate(fw.name, (u) => u.taskId === 'la-1' && u.state === 'UNREACHABLE', 15_000);
+  agent.resume();
+  await h.waitForUpdate(fw.name, (u) => u.taskId === 'la-1' && u.state === 'RUNNING' && u.source === 'MASTER', 20_000, 'RUNNING after re-registration');
+  await sleep(3000); // the agent's resends come at once on re-registration, then after 10 s
+  assert.equal(h.oracle.violations, [], h.oracle.dump());
+  assert.equal(h.oracle.verify({ aware: ['la-1'] }), []);
 });
 
 test.run();
