@@ -18,15 +18,15 @@ import { launch, startUiCluster, type UiCluster } from './harness.js';
 
 let cluster: UiCluster;
 let fw: TestFramework;
-let taskId: string;
+let taskId = '';
 let base: string;
 
 test.before(async () => {
   cluster = await startUiCluster(1);
   base = `http://${cluster.http}`;
   fw = startFramework(cluster.grpc, { name: 'serve-test' });
-  [taskId] = await launch(fw, 'out', 'echo "to stdout"; echo "to stderr" >&2', 1);
-  await fw.waitForState(taskId!, TaskState.FINISHED);
+  taskId = (await launch(fw, 'out', 'echo "to stdout"; echo "to stderr" >&2', 1))[0]!;
+  await fw.waitForState(taskId, TaskState.FINISHED);
 });
 
 test.after(async () => {
@@ -123,7 +123,7 @@ test('the sandbox proxy: unknown agent 404, bad id 400, other methods 405, the a
   assert.equal(await unknown.json(), { error: "no agent 'no-such-agent'" });
   const bad = await fetch(`${base}/agents/..%2F/files/browse`);
   assert.is(bad.status, 400);
-  assert.match((await bad.json()).error, /^agent id: /);
+  assert.match(((await bad.json()) as { error: string }).error, /^agent id: /);
   const post = await fetch(`${base}/agents/x/files/read`, { method: 'POST' });
   assert.is(post.status, 405);
   assert.is(post.headers.get('allow'), 'GET');
@@ -135,10 +135,10 @@ test('the sandbox proxy: unknown agent 404, bad id 400, other methods 405, the a
   const task = state.tasks.find((t: { id: string }) => t.id === taskId);
   const escape = await fetch(`${base}/agents/${task.agentId}/files/read?framework_id=${task.frameworkId}&task_id=${taskId}&path=../../etc/passwd`);
   assert.is(escape.status, 403);
-  assert.match((await escape.json()).error, /must not contain '\.\.'/);
+  assert.match(((await escape.json()) as { error: string }).error, /must not contain '\.\.'/);
   const missingParam = await fetch(`${base}/agents/${task.agentId}/files/read?task_id=${taskId}&path=stdout`);
   assert.is(missingParam.status, 400);
-  assert.match((await missingParam.json()).error, /^framework_id: is required/);
+  assert.match(((await missingParam.json()) as { error: string }).error, /^framework_id: is required/);
 });
 
 test.run();
