@@ -1,0 +1,139 @@
+// npm run bench:webui — the web UI's time to first render on a large cluster.
+//
+// Builds the cluster bench:operator measures (../operator/large-cluster.ts: a
+// real master, N simulated agents, M running tasks of one SDK framework),
+// then opens the UI the master serves in headless Chromium (Debian's, via
+// playwright-core) and times, per view, from the navigation's start to the
+// first frame that shows the view's data (in the page: performance.now() on
+// the first animation frame where the condition holds). Each run is a fresh
+// browser context: nothing cached.
+//
+//   dashboard                the summary numbers and the first 10 active tasks
+//   tasks                    the first page (50) of all tasks, with the total
+//   tasks, search            a search by task id (the master filters 100,000)
+//   agents                   the first page (50) of agents
+//   dashboard, /state only   as a master without /api/v1 would be read: the
+//                            whole /state fetched and summarized in the browser
+//
+//   npm run bench:webui                                 # 10,000 agents, 100,000 tasks
+//   npm run bench:webui -- --agents 1000 --tasks 10000 --runs 3
+
+import { parseArgs } from 'node:util';
+
+import { chromium, type Browser } from 'playwright-core';
+
+import { buildLargeCluster } from '../operator/large-cluster.js';
+
+const { values: args } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '10000' },
+    tasks: { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '5' },
+    chromium: { type: 'string', default: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const AGENTS = Number(args.agents);
+const TASKS = Number(args.tasks);
+const RUNS = Number(args.runs);
+const TIMEOUT_MS = 120_000;
+
+const progress = (line: string) => process.stderr.write(`[bench:webui] ${line}\n`);
+
+interface View {
+  name: string;
+  hash: string;
+  /** A JS expression, true once the view shows its data. */
+  ready: string;
+  /** Answer /api/v1/* with 404, as a master without the operator API would. */
+  stateOnly?: boolean;
+}
+
+const rows = (testId: string, n: number) => `document.querySelectorAll('[data-testid="${testId}"] tbody tr[data-key]').length >= ${n}`;
+const text = (testId: string) => `(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '')`;
+const total = TASKS.toLocaleString('en-US');
+
+const VIEWS: View[] = [
+  { name: 'dashboard', hash: '#/', ready: `${text('tasks-RUNNING')} === '${TASKS}' && ${rows('active-tasks', 10)}` },
+  { name: 'tasks (first page of 50)', hash: '#/tasks', ready: `${rows('tasks', 50)} && ${text('pager-pos')}.endsWith('of ${total}')` },
+  { name: 'tasks, search by id', hash: `#/tasks?q=t${Math.floor(TASKS / 2)}`, ready: `[...document.querySelectorAll('[data-testid="tasks"] tbody tr[data-key]')].some((tr) => tr.getAttribute('data-key').endsWith('/t${Math.floor(TASKS / 2)}'))` },
+  { name: 'agents (first page of 50)', hash: '#/agents', ready: `document.querySelectorAll('[data-testid="agents"] tbody tr[data-key]').length >= ${Math.min(50, AGENTS)}` },
+  { name: 'dashboard, /state only (no /api/v1)', hash: '#/', ready: `${text('tasks-RUNNING')} === '${TASKS}' && ${rows('active-tasks', 10)}`, stateOnly: true },
+];
+
+interface Measured {
+  view: string;
+  medianMs: number;
+  p90Ms: number;
+  minMs: number;
+  firstPaintMs: number;
+  bytes: number;
+}
+
+async function measure(browser: Browser, origin: string, view: View): Promise<{ ms: number; firstPaintMs: number; bytes: number }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  try {
+    const page = await context.newPage();
+    let bytes = 0;
+    page.on('response', (res) => {
+      const length = Number(res.headers()['content-length'] ?? 0);
+      bytes += length;
+    });
+    if (view.stateOnly) await page.route('**/api/v1/**', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no such endpoint"}' }));
+    await page.goto(`${origin}/${view.hash}`, { waitUntil: 'commit', timeout: TIMEOUT_MS });
+    const handle = await page.waitForFunction(`(${view.ready}) ? performance.now() : false`, undefined, { polling: 'raf', timeout: TIMEOUT_MS });
+    const ms = (await handle.jsonValue()) as number;
+    const firstPaintMs = (await page.evaluate(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1`)) as number;
+    return { ms, firstPaintMs, bytes };
+  } finally {
+    await context.close();
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const cluster = await buildLargeCluster({ agents: AGENTS, tasks: TASKS, progress });
+  const browser = await chromium.launch({ executablePath: args.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const results: Measured[] = [];
+  try {
+    const origin = `http://${cluster.master.httpAddress}`;
+    for (const view of VIEWS) {
+      await measure(browser, origin, view); // warm-up (the master's and Chromium's)
+      const times: number[] = [];
+      const paints: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const r = await measure(browser, origin, view);
+        times.push(r.ms);
+        paints.push(r.firstPaintMs);
+        bytes = r.bytes;
+      }
+      times.sort((a, b) => a - b);
+      paints.sort((a, b) => a - b);
+      results.push({ view: view.name, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), minMs: times[0]!, firstPaintMs: quantile(paints, 0.5), bytes });
+      progress(`${view.name}: median ${quantile(times, 0.5).toFixed(0)} ms`);
+    }
+  } finally {
+    await browser.close();
+    await cluster.close();
+  }
+  console.log(`\nWeb UI time to first render: ${AGENTS.toLocaleString('en-US')} agents, ${TASKS.toLocaleString('en-US')} running tasks`);
+  console.log(`(setup: agents registered in ${cluster.registerS.toFixed(1)} s, tasks running in ${cluster.launchS.toFixed(1)} s; ${RUNS} runs per view after one warm-up, each in a fresh browser context; navigation start → first frame showing the data)\n`);
+  console.log('| view | median | p90 | min | first paint | transferred |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.view} | ${r.medianMs.toFixed(0)} ms | ${r.p90Ms.toFixed(0)} ms | ${r.minMs.toFixed(0)} ms | ${r.firstPaintMs.toFixed(0)} ms | ${(r.bytes / 1024).toFixed(0)} KiB |`);
+  }
+  if (args.json) console.log(JSON.stringify({ agents: AGENTS, tasks: TASKS, runs: RUNS, results }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
