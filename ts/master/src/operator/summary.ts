@@ -61,17 +61,49 @@ function add(into: Map<string, number>, resources: readonly Resource[]): void {
   for (const r of resources) into.set(r.name, (into.get(r.name) ?? 0) + amountOf(r));
 }
 
+interface Tally {
+  total: number;
+  byState: Map<TaskState, number>;
+  used: Map<string, number>;
+}
+
+// One pass over every task serves the task counts and the used resources, and
+// it is shared by everything asked within one event-loop turn (a Prometheus
+// scrape collects tasks and resources one after the other): at 100,000 tasks
+// the pass, not the arithmetic, is what costs (memory reads of scattered records).
+// Any change the master reports drops it at once (I/O callbacks of one poll
+// phase share a turn: an agent's update and a scrape may come in the same one).
+const tallies = new WeakMap<Master, Tally>();
+const watched = new WeakSet<Master>();
+
+function tally(m: Master): Tally {
+  const cached = tallies.get(m);
+  if (cached) return cached;
+  if (!watched.has(m)) {
+    watched.add(m);
+    const drop = () => void tallies.delete(m);
+    for (const type of ['task', 'agent', 'framework', 'offer'] as const) m.events.on(type, drop);
+  }
+  const t: Tally = { total: 0, byState: new Map(), used: new Map() };
+  for (const f of m.frameworks.values()) {
+    for (const task of f.tasks.values()) {
+      t.total++;
+      t.byState.set(task.state, (t.byState.get(task.state) ?? 0) + 1);
+      if (!task.freed) add(t.used, task.resources);
+    }
+  }
+  for (const a of m.agents.values()) for (const e of a.executors.values()) if (!e.freed) add(t.used, e.resources);
+  tallies.set(m, t);
+  setImmediate(() => tallies.delete(m));
+  return t;
+}
+
 /** Total / used / offered / idle per resource name over reachable agents. */
 export function resourceTotals(m: Master): ResourceTotals[] {
   const total = new Map<string, number>();
-  const used = new Map<string, number>();
   const offered = new Map<string, number>();
-  for (const a of m.agents.values()) {
-    if (a.state !== 'active') continue;
-    add(total, a.resources);
-    for (const t of a.tasks.values()) if (!t.freed) add(used, t.resources);
-    for (const e of a.executors.values()) if (!e.freed) add(used, e.resources);
-  }
+  for (const a of m.agents.values()) if (a.state === 'active') add(total, a.resources);
+  const used = tally(m).used;
   for (const o of m.offers.all()) add(offered, o.resources);
   const names = [...new Set([...total.keys(), ...used.keys(), ...offered.keys()])].sort();
   // Thousandths, as the allocator keeps them: float sums of 0.1 cpus drift otherwise.
@@ -85,14 +117,7 @@ export function resourceTotals(m: Master): ResourceTotals[] {
 }
 
 export function tasksByState(m: Master): { total: number; byState: Record<string, number> } {
-  const counts = new Map<TaskState, number>();
-  let total = 0;
-  for (const f of m.frameworks.values()) {
-    for (const t of f.tasks.values()) {
-      counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-      total++;
-    }
-  }
+  const { total, byState: counts } = tally(m);
   const byState: Record<string, number> = {};
   for (const name of TASK_STATE_NAMES) byState[name] = 0;
   for (const [state, n] of counts) byState[stateName(state)] = n;
