@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Oracle } from './oracle.ts';
-import { Proc } from './proc.ts';
+import { Proc, type ProcExit } from './proc.ts';
 import { SdkFramework, type FrameworkConfig, type FrameworkEvent, type SeenUpdate, type TaskSpec } from './sdk-framework.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { killTaskProcesses } from './task-processes.ts';
@@ -50,6 +50,12 @@ export interface MasterOptions {
   /** Contend through the harness's ensemble (needs `zk`); default: when the harness has one. */
   zk?: boolean;
   args?: string[];
+  /**
+   * Start it again (as a standby) whenever it exits with code 3 — lost
+   * leadership — as its supervisor (systemd, Marathon) would. Default true
+   * for --zk masters. Not after a kill or a stop by the test.
+   */
+  supervise?: boolean;
 }
 
 export interface AgentOptions {
@@ -71,6 +77,11 @@ export class MasterProc {
   grpc = '';
   http = '';
   id = '';
+  /** Exit codes of earlier runs (3 = lost leadership), in order. */
+  readonly exits: Array<number | string> = [];
+  supervise = false;
+  /** Supervised restarts so far. */
+  restarts = 0;
   constructor(
     readonly name: string,
     readonly proc: Proc,
@@ -310,10 +321,11 @@ export class Harness {
     return new Harness(dir, zk, opts);
   }
 
-  private spawn(name: string, args: string[]): Proc {
+  private spawn(name: string, args: string[], onExit?: (e: ProcExit) => void): Proc {
     const proc = new Proc({
       name,
       args,
+      ...(onExit ? { onExit } : {}),
       env: { ...process.env, TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'info' },
       logFile: join(this.dir, 'logs', `${name}.log`),
       cwd: ROOT,
@@ -344,7 +356,19 @@ export class Harness {
       ...(zk ? ['--zk', this.zkUrl(), '--zk-session-timeout', String(this.opts.zkSessionTimeoutSeconds ?? 4)] : []),
       ...(opts.args ?? []),
     ];
-    const m = new MasterProc(name, this.spawn(name, args), workDir);
+    let m!: MasterProc;
+    const proc = this.spawn(name, args, (e) => {
+      m.exits.push(e.code ?? e.signal ?? '?');
+      if (m.supervise && e.code === 3 && !this.stopped) {
+        setTimeout(() => {
+          if (this.stopped || m.proc.running) return;
+          m.restarts++;
+          m.restart().catch((err: unknown) => process.stderr.write(`harness: restarting ${name}: ${String(err)}\n`));
+        }, 200);
+      }
+    });
+    m = new MasterProc(name, proc, workDir);
+    m.supervise = opts.supervise ?? zk;
     this.masters.push(m);
     await m.ready();
     return m;
@@ -463,7 +487,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.stopped = true;
+    this.stopped = true; // also ends supervision
     const settle = async (what: string, f: () => Promise<unknown>): Promise<void> => {
       try {
         await f();

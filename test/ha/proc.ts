@@ -21,6 +21,8 @@ export interface ProcOptions {
   logFile: string;
   /** Called on every start (also restarts) with the new child, e.g. to wire stdin. */
   onStart?: (child: ChildProcess) => void;
+  /** Called when a run ends (after the exit waiters). */
+  onExit?: (e: ProcExit) => void;
 }
 
 export class Proc {
@@ -67,6 +69,7 @@ export class Proc {
       this.exitInfo = e;
       for (const w of this.exitWaiters.splice(0)) w(e);
       for (const w of this.lineWaiters.splice(0)) w();
+      this.opts.onExit?.(e);
     });
     this.opts.onStart?.(child);
   }

@@ -7,7 +7,7 @@
 // is reported too, so the oracle knows from when on a resend is a fault.
 
 import { parseResources } from '@tessera/allocator';
-import { TaskState, TaskStatus_Reason, TaskStatus_Source, fromAllocatorResources, type Offer, type TaskStatus } from '@tessera/common';
+import { TaskState, TaskStatus_Reason, TaskStatus_Source, createLogger, fromAllocatorResources, type Offer, type TaskStatus } from '@tessera/common';
 import { SchedulerClient } from '@tessera/sdk';
 
 export interface FrameworkConfig {
@@ -50,6 +50,7 @@ export type FrameworkEvent =
   | { type: 'acked'; taskId: string; uuid: string; at: number }
   | { type: 'ack-failed'; taskId: string; uuid: string; error: string; at: number }
   | { type: 'launched'; taskIds: string[]; agentId: string; at: number }
+  | { type: 'launch-failed'; taskIds: string[]; error: string; retried: boolean; at: number }
   | { type: 'disconnected'; reason: string; at: number }
   | { type: 'error'; message: string; at: number };
 
@@ -72,6 +73,8 @@ export class SdkFramework {
   holdAcks: boolean;
   private readonly pending: TaskSpec[] = [];
   private readonly offers = new Map<string, Offer>();
+  /** Launch attempts per task id: a failed launch is tried again on later offers, 3 times at most. */
+  private readonly attempts = new Map<string, number>();
   /** Updates not yet acknowledged (by uuid hex). */
   private readonly unacked = new Map<string, TaskStatus>();
   readonly done: Promise<void>;
@@ -93,6 +96,8 @@ export class SdkFramework {
       autoAcknowledge: false,
       reconnect: { initialMs: 100, maxMs: 1000 },
       callTimeoutMs: 20_000,
+      // Its reconnect warnings are expected here; TESSERA_TEST_LOG=warn shows them.
+      logger: createLogger('sdk', { level: process.env.TESSERA_TEST_LOG ?? 'error' }),
     });
     this.done = this.loop().catch((err: unknown) => this.emit({ type: 'error', message: String(err), at: Date.now() }));
   }
@@ -163,10 +168,18 @@ export class SdkFramework {
         resources: fromAllocatorResources(parseResources(s.resources ?? 'cpus:0.1;mem:16')),
         command: { value: s.command ?? 'sleep 600', shell: true, arguments: [], uris: [], user: '' },
       }));
+      for (const s of specs) this.attempts.set(s.taskId, (this.attempts.get(s.taskId) ?? 0) + 1);
+      const taskIds = specs.map((s) => s.taskId);
       this.client.launch([offerId], tasks, { refuseSeconds: 0 }).then(
-        () => this.emit({ type: 'launched', taskIds: specs.map((s) => s.taskId), agentId: offer.agentId, at: Date.now() }),
-        // A stale offer (rescinded, agent gone): try these tasks again on the next offers.
-        () => this.launch(specs),
+        () => this.emit({ type: 'launched', taskIds, agentId: offer.agentId, at: Date.now() }),
+        (err: unknown) => {
+          // A stale offer (rescinded, agent gone, a master that went): try
+          // these tasks again on the next offers — a few times, since a launch
+          // the old master did pass on makes the retry a duplicate.
+          const again = specs.filter((s) => (this.attempts.get(s.taskId) ?? 0) < 3);
+          this.emit({ type: 'launch-failed', taskIds, error: String(err), retried: again.length > 0, at: Date.now() });
+          if (again.length) this.launch(again);
+        },
       );
     }
     // Offers nothing needs go back, so other frameworks get them (held ones
