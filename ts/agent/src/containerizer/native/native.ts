@@ -9,7 +9,7 @@
 // pid and reading the exit status the init leaves in the container's run dir
 // (run-dirs.ts), and destroys the rest.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +59,8 @@ export interface NativeContainerizerOptions {
 interface Running extends Container {
   done: boolean;
   memoryLimitBytes?: number;
+  /** The leader as this agent's child (not for a re-attached container). */
+  child?: ChildProcess;
 }
 
 /** The exit of a re-attached container whose init left no status: it was SIGKILLed itself (a kill past the grace), so it could not write one. */
@@ -172,6 +174,7 @@ export class NativeContainerizer implements Containerizer {
       const container: Running = {
         containerId,
         pid,
+        child,
         done: false,
         memoryLimitBytes: amounts.memoryBytes,
         exited: new Promise<ExitStatus>((resolve) => {
@@ -214,6 +217,8 @@ export class NativeContainerizer implements Containerizer {
   /** The agent stops leaving tasks running: let go of them, cgroups and run dirs kept, for the next agent to re-attach. */
   detach(): void {
     this.detached = true;
+    // Nor do they keep this process alive any more (an embedder's process may exit and leave them running).
+    for (const container of this.running.values()) container.child?.unref();
     for (const stop of this.watches.values()) stop();
     this.watches.clear();
     this.running.clear();
