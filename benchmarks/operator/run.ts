@@ -4,13 +4,14 @@
 // control plane would get there (large-cluster.ts: simulated agents over
 // AgentService, an SDK framework filling every offer). Then, with the
 // cluster idle, it times whole HTTP requests (first byte sent to last byte
-// read, JSON parsed by the client) of:
+// read) of:
 //   GET /api/v1/state                       the full state (the Mesos GetState)
 //   GET /api/v1/state/summary               counts only
 //   GET /api/v1/tasks?state=RUNNING&offset=M/2&limit=100   one page, deep in
 //   GET /metrics                            a Prometheus scrape
 // (the client is in the same process, idle while the master answers; it reads
-// the body but does not parse it inside the timing) and prints the medians, p90 and body sizes as a table (and JSON with --json).
+// the body but parses it only after the warm-up request, outside the timing)
+// and prints the medians, p90 and body sizes as a table (and JSON with --json).
 //
 //   npm run bench:operator                              # 10,000 agents, 100,000 tasks
 //   npm run bench:operator -- --agents 1000 --tasks 10000 --runs 5

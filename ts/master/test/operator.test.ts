@@ -101,7 +101,14 @@ test('read endpoints match the cluster state while tasks run', async () => {
   assert.is(flags.allocationDelayMs, 1);
   assert.is(flags.logger, undefined);
   assert.is((await get(tm, '/api/v1/version')).json.version, state.version);
-  assert.equal((await get(tm, '/api/v1/health')).json, { ok: true, leading: true, leader: tm.master.grpcAddress });
+  assert.equal((await get(tm, '/api/v1/health')).json, {
+    ok: true,
+    masterId: tm.master.id,
+    leading: true,
+    elected: false,
+    leader: tm.master.grpcAddress,
+    leaderHttp: tm.master.httpAddress,
+  });
   assert.is((await get(tm, '/api/v1/leader')).json.leader.httpAddress, tm.master.httpAddress);
 });
 

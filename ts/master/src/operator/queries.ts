@@ -166,9 +166,9 @@ export function version(m: Master): { version: string; node: string } {
   return { version: m.version, node: process.version };
 }
 
-/** A master that answers these leads (a standby redirects them, or answers /health itself). */
-export function health(m: Master): { ok: true; leading: boolean; leader: string | null } {
-  return { ok: true, leading: true, leader: m.grpcAddress };
+/** As GET /health answers (leadership/http-front.ts); a master that answers this leads (a standby redirects it). */
+export function health(m: Master): { ok: true; masterId: string; leading: boolean; elected: boolean; leader: string | null; leaderHttp: string | null } {
+  return { ok: true, masterId: m.id, leading: true, elected: m.options.zk !== undefined, leader: m.grpcAddress, leaderHttp: m.httpAddress };
 }
 
 export function leader(m: Master): { leading: boolean; leader: { id: string; grpcAddress: string; httpAddress: string } } {
