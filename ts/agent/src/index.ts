@@ -172,9 +172,14 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     onRefused: (message) => {
       const file = agentIdFile(checked.workDir);
       const advice = agent.agentId
-        ? `the master will not take agent id '${agent.agentId}' back; to join as a new agent, remove ${file} (and stop this agent's old tasks)`
+        ? `the master will not take agent id '${agent.agentId}' back, so its tasks are killed; to join as a new agent, remove ${file}`
         : 'the master refused to admit this agent';
       logger.error({ master: checked.master, reason: message }, `refused by the master: ${advice}`);
+      if (agent.agentId) {
+        // As a Mesos agent the master tells to shut down: the master already
+        // declared what runs here gone or lost, so nothing may run on unmanaged.
+        agent.killAll().catch((err: unknown) => logger.error({ err }, 'could not kill the tasks of the refused agent'));
+      }
       rejectRegistered(new Error(`refused by the master: ${message}; ${advice}`));
     },
   });

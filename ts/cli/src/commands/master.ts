@@ -26,6 +26,8 @@ export const masterSpec: CommandSpec = {
     'zk-session-timeout': { type: 'string', arg: 'SECONDS', default: '10', help: 'ZooKeeper session timeout; a leader cut off for about this long steps down' },
     'advertise-host': { type: 'string', arg: 'HOST', help: 'Host others reach this master at (default: --host, or the hostname for 0.0.0.0)' },
     'log-level': LOG_LEVEL_FLAG,
+    'agent-unreachable-timeout': { type: 'string', arg: 'SECONDS', default: '1209600', help: 'After this long unreachable an agent is gone: removed, refused if it returns (default 14 days)' },
+    'agent-removal-rate-limit': { type: 'string', arg: 'RATE', help: 'At most this many agents marked unreachable per duration, e.g. 100/1mins (default: unlimited)' },
   },
   details:
     'Examples:\n  tessera master --work-dir /var/lib/tessera/master --host 0.0.0.0\n' +
@@ -42,6 +44,7 @@ export async function masterCommand(argv: string[]): Promise<number> {
   const offerTimeout = num(flags, 'offer-timeout', { min: 0.001 });
   const zk = str(flags, 'zk');
   const advertiseHost = str(flags, 'advertise-host');
+  const removalRate = str(flags, 'agent-removal-rate-limit');
   const master = await startMaster({
     host: str(flags, 'host') ?? '127.0.0.1',
     port: num(flags, 'port', { min: 0, max: 65535, integer: true }) ?? 5050,
@@ -53,6 +56,8 @@ export async function masterCommand(argv: string[]): Promise<number> {
     placement,
     ...(zk !== undefined ? { zk, zkSessionTimeoutSeconds: num(flags, 'zk-session-timeout', { min: 0.1 }) ?? 10 } : {}),
     ...(advertiseHost !== undefined ? { advertiseHost } : {}),
+    agentUnreachableTimeoutSeconds: num(flags, 'agent-unreachable-timeout', { min: 0.001, max: 31_536_000 }) ?? 1_209_600,
+    ...(removalRate !== undefined ? { agentRemovalRateLimit: removalRate } : {}),
     logger: createLogger('master', { level: str(flags, 'log-level') ?? 'info' }),
   });
   process.stderr.write(
