@@ -42,7 +42,11 @@ export class Proc {
     this.start();
   }
 
+  /** Output of earlier runs, in order (a restart starts `output` afresh). */
+  readonly earlierOutputs: string[] = [];
+
   private start(): void {
+    if (this.starts > 0) this.earlierOutputs.push(this.out);
     this.out = '';
     this.exitInfo = undefined;
     this.starts++;
@@ -129,10 +133,10 @@ export class Proc {
     });
   }
 
-  /** The JSON log lines (pino) of the current run whose `msg` is `msg`. */
-  logLines(msg: string): Array<Record<string, unknown>> {
+  /** The JSON log lines (pino) whose `msg` is `msg`, of the current run (or of `text`). */
+  logLines(msg: string, text = this.out): Array<Record<string, unknown>> {
     const lines: Array<Record<string, unknown>> = [];
-    for (const line of this.out.split('\n')) {
+    for (const line of text.split('\n')) {
       if (!line.startsWith('{')) continue;
       try {
         const j = JSON.parse(line) as Record<string, unknown>;

@@ -45,7 +45,7 @@ export interface SeenUpdate {
 }
 
 export type FrameworkEvent =
-  | { type: 'subscribed'; frameworkId: string; at: number }
+  | { type: 'subscribed'; frameworkId: string; masterId: string; at: number }
   | { type: 'update'; update: SeenUpdate }
   | { type: 'acked'; taskId: string; uuid: string; at: number }
   | { type: 'ack-failed'; taskId: string; uuid: string; error: string; at: number }
@@ -107,7 +107,7 @@ export class SdkFramework {
       switch (event.type) {
         case 'subscribed':
           this.frameworkId = event.frameworkId;
-          this.emit({ type: 'subscribed', frameworkId: event.frameworkId, at: Date.now() });
+          this.emit({ type: 'subscribed', frameworkId: event.frameworkId, masterId: event.masterId, at: Date.now() });
           break;
         case 'offers':
           for (const o of event.offers) this.offers.set(o.id, o);
