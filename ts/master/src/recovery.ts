@@ -19,6 +19,7 @@
 import { teardown } from './frameworks.js';
 import type { Master } from './master.js';
 import { isConnected, type FrameworkRecord } from './model.js';
+import { rememberRecoveredRoles } from './operator/roles.js';
 import type { RegistryState } from './registry/registry.js';
 
 /** Longest timer Node keeps (2^31 - 1 ms, ~24.8 days); longer deadlines are re-armed. */
@@ -39,6 +40,7 @@ export function recoverRoleSettings(m: Master, recovered: RegistryState): void {
       m.log.error({ err, role, quota }, 'registry: could not restore a role quota');
     }
   }
+  rememberRecoveredRoles(m, recovered.weights, Object.keys(recovered.quotas)); // listed by GET /api/v1/roles
 }
 
 /** Arms each registered framework's failover deadline (see the top of the file). */

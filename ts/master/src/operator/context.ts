@@ -9,7 +9,7 @@ import { MasterMetrics } from '../metrics/metrics.js';
 import { AgentModes } from './agent-modes.js';
 import { EventHub } from './event-stream.js';
 import { LogRing } from './log-ring.js';
-import { RoleSettings } from './roles.js';
+import { roleSettings, type RoleSettings } from './roles.js';
 
 export interface OperatorContext {
   modes: AgentModes;
@@ -27,7 +27,7 @@ export function operatorContext(m: Master): OperatorContext {
   m.events.onListenerError = (err, type) => m.log.error({ err, event: type }, 'operator event listener failed');
   const hub: EventHub = new EventHub(m, () => modes);
   const modes = new AgentModes(m, (agent, state, kind) => hub.agentModeChanged(agent, state, kind));
-  ctx = { modes, roles: new RoleSettings(), logs: new LogRing(m.log), hub, metrics: new MasterMetrics(m, modes) };
+  ctx = { modes, roles: roleSettings(m), logs: new LogRing(m.log), hub, metrics: new MasterMetrics(m, modes) };
   contexts.set(m, ctx);
   return ctx;
 }
