@@ -68,23 +68,38 @@ interface Measured {
   minMs: number;
   firstPaintMs: number;
   bytes: number;
+  /** The slowest request of the median run. */
+  slowest: { path: string; ms: number };
 }
 
-async function measure(browser: Browser, origin: string, view: View): Promise<{ ms: number; firstPaintMs: number; bytes: number }> {
+interface Run {
+  ms: number;
+  firstPaintMs: number;
+  /** Bytes over the wire (transferSize) of what the page fetched before it was ready. */
+  bytes: number;
+  /** The longest request before it was ready (name without the origin, duration). */
+  slowest: { path: string; ms: number };
+}
+
+async function measure(browser: Browser, origin: string, view: View): Promise<Run> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   try {
     const page = await context.newPage();
-    let bytes = 0;
-    page.on('response', (res) => {
-      const length = Number(res.headers()['content-length'] ?? 0);
-      bytes += length;
-    });
     if (view.stateOnly) await page.route('**/api/v1/**', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no such endpoint"}' }));
     await page.goto(`${origin}/${view.hash}`, { waitUntil: 'commit', timeout: TIMEOUT_MS });
     const handle = await page.waitForFunction(`(${view.ready}) ? performance.now() : false`, undefined, { polling: 'raf', timeout: TIMEOUT_MS });
     const ms = (await handle.jsonValue()) as number;
-    const firstPaintMs = (await page.evaluate(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1`)) as number;
-    return { ms, firstPaintMs, bytes };
+    // In the page (a string: this file is type-checked without the DOM's types).
+    const timing = (await page.evaluate(`(() => {
+      const entries = performance.getEntriesByType('resource').filter((e) => e.startTime < ${ms});
+      const slowest = entries.reduce((a, e) => (e.duration > a.ms ? { path: e.name.replace(location.origin, ''), ms: e.duration } : a), { path: '', ms: 0 });
+      return {
+        firstPaintMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
+        bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0) + (performance.getEntriesByType('navigation')[0]?.transferSize ?? 0),
+        slowest,
+      };
+    })()`)) as Omit<Run, 'ms'>;
+    return { ms, ...timing };
   } finally {
     await context.close();
   }
@@ -102,18 +117,13 @@ async function main(): Promise<void> {
     const origin = `http://${cluster.master.httpAddress}`;
     for (const view of VIEWS) {
       await measure(browser, origin, view); // warm-up (the master's and Chromium's)
-      const times: number[] = [];
-      const paints: number[] = [];
-      let bytes = 0;
-      for (let i = 0; i < RUNS; i++) {
-        const r = await measure(browser, origin, view);
-        times.push(r.ms);
-        paints.push(r.firstPaintMs);
-        bytes = r.bytes;
-      }
-      times.sort((a, b) => a - b);
-      paints.sort((a, b) => a - b);
-      results.push({ view: view.name, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), minMs: times[0]!, firstPaintMs: quantile(paints, 0.5), bytes });
+      const runs: Run[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await measure(browser, origin, view));
+      runs.sort((a, b) => a.ms - b.ms);
+      const paints = runs.map((r) => r.firstPaintMs).sort((a, b) => a - b);
+      const median = runs[Math.floor(runs.length / 2)]!;
+      const times = runs.map((r) => r.ms);
+      results.push({ view: view.name, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), minMs: times[0]!, firstPaintMs: quantile(paints, 0.5), bytes: median.bytes, slowest: median.slowest });
       progress(`${view.name}: median ${quantile(times, 0.5).toFixed(0)} ms`);
     }
   } finally {
@@ -122,10 +132,11 @@ async function main(): Promise<void> {
   }
   console.log(`\nWeb UI time to first render: ${AGENTS.toLocaleString('en-US')} agents, ${TASKS.toLocaleString('en-US')} running tasks`);
   console.log(`(setup: agents registered in ${cluster.registerS.toFixed(1)} s, tasks running in ${cluster.launchS.toFixed(1)} s; ${RUNS} runs per view after one warm-up, each in a fresh browser context; navigation start → first frame showing the data)\n`);
-  console.log('| view | median | p90 | min | first paint | transferred |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| view | median | p90 | min | first paint | transferred | slowest request (median run) |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of results) {
-    console.log(`| ${r.view} | ${r.medianMs.toFixed(0)} ms | ${r.p90Ms.toFixed(0)} ms | ${r.minMs.toFixed(0)} ms | ${r.firstPaintMs.toFixed(0)} ms | ${(r.bytes / 1024).toFixed(0)} KiB |`);
+    const slowest = `\`${r.slowest.path.length > 60 ? `${r.slowest.path.slice(0, 57)}…` : r.slowest.path}\` ${r.slowest.ms.toFixed(0)} ms`;
+    console.log(`| ${r.view} | ${r.medianMs.toFixed(0)} ms | ${r.p90Ms.toFixed(0)} ms | ${r.minMs.toFixed(0)} ms | ${r.firstPaintMs.toFixed(0)} ms | ${(r.bytes / 1024).toFixed(0)} KiB | ${slowest} |`);
   }
   if (args.json) console.log(JSON.stringify({ agents: AGENTS, tasks: TASKS, runs: RUNS, results }, null, 2));
 }

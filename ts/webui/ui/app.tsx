@@ -2,7 +2,6 @@
 
 import type { ComponentChildren } from 'preact';
 
-import { Loading } from './components/bits.js';
 import { href, useRoute, useStore } from './data/hooks.js';
 import type { ClusterStore } from './data/store.js';
 import { AgentsPage } from './pages/agents.js';
@@ -40,8 +39,11 @@ export function App({ store }: { store: ClusterStore }) {
   useStore(store);
   const route = useRoute();
   const s = store.summary;
+  // Pages fetch their own data from the first frame; only the dashboard waits
+  // for the summary (and shows its tables meanwhile), so the summary's round
+  // trip is not in front of every page's.
   let page: ComponentChildren;
-  if (!s) page = store.connection.detail ? <p class="error">Cannot reach the master: {store.connection.detail}</p> : <Loading />;
+  if (!s && store.connection.detail) page = <p class="error">Cannot reach the master: {store.connection.detail}</p>;
   else if (route.page === 'frameworks') page = <FrameworksPage store={store} route={route} />;
   else if (route.page === 'agents') page = <AgentsPage store={store} route={route} />;
   else if (route.page === 'roles') page = <RolesPage store={store} />;

@@ -14,7 +14,7 @@ export interface AgentQuery {
   limit?: number;
 }
 
-/** How long one /state fetch serves the fallbacks of one refresh. */
+/** How long one /state answer serves the fallbacks of one refresh, once it has arrived. */
 const STATE_REUSE_MS = 500;
 
 function query(params: Record<string, string | number | undefined>): string {
@@ -27,7 +27,7 @@ function query(params: Record<string, string | number | undefined>): string {
 export class ClusterApi {
   /** Endpoints this master answered 404: asked from /state from then on. */
   readonly missing = new Set<string>();
-  #state?: { at: number; state: Promise<MasterState> };
+  #state?: { at?: number; state: Promise<MasterState> };
 
   /** GET path, or `fallback(state)` when the master has no such endpoint. */
   async #read<T>(endpoint: string, params: string, fallback: (s: MasterState) => T): Promise<T> {
@@ -42,15 +42,17 @@ export class ClusterApi {
     return fallback(await this.state());
   }
 
-  /** The whole /state, shared by the calls of one refresh. */
+  /** The whole /state, shared by the calls of one refresh: one fetch in flight at a time, its answer reused for a moment after. */
   state(): Promise<MasterState> {
-    const now = Date.now();
-    if (!this.#state || now - this.#state.at > STATE_REUSE_MS) {
-      const state = getJson<MasterState>('/state');
-      this.#state = { at: now, state };
-      state.catch(() => (this.#state = undefined));
-    }
-    return this.#state.state;
+    const cached = this.#state;
+    if (cached && (cached.at === undefined || Date.now() - cached.at < STATE_REUSE_MS)) return cached.state;
+    const entry: { at?: number; state: Promise<MasterState> } = { state: getJson<MasterState>('/state') };
+    this.#state = entry;
+    entry.state.then(
+      () => (entry.at = Date.now()),
+      () => this.#state === entry && (this.#state = undefined),
+    );
+    return entry.state;
   }
 
   summary(): Promise<ClusterSummary> {

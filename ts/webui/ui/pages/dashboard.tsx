@@ -2,13 +2,13 @@
 // agents and tasks by state, the resources table, active and completed tasks
 // with sandbox links, the master log), and the charts.
 
-import { Ago, KeyValues, ResourceTable, Section, Stat } from '../components/bits.js';
+import { Ago, KeyValues, Loading, ResourceTable, Section, Stat } from '../components/bits.js';
 import { Chart } from '../components/chart.js';
 import { Table } from '../components/table.js';
 import { href, useQuery } from '../data/hooks.js';
 import type { Quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
-import type { Task } from '../data/types.js';
+import { TERMINAL_STATES, type ClusterSummary, type Task } from '../data/types.js';
 import { allocationSeries, throughputSeries, utilizationSeries } from './charts.js';
 import { MasterLog } from './log.js';
 import { taskColumns, taskKey } from './task-columns.js';
@@ -26,17 +26,38 @@ async function newestCompleted(store: ClusterStore, n: number): Promise<{ total:
 }
 
 export function Dashboard({ store }: { store: ClusterStore }) {
-  const s = store.summary!;
+  const s = store.summary;
   const active = useQuery(store, 'active', () => store.api.tasks({ completed: 'exclude', limit: SHOWN }));
   const completed = useQuery(store, 'completed', () => newestCompleted(store, SHOWN));
   const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks());
   const names = new Map([...(frameworks.data?.completedFrameworks ?? []), ...(frameworks.data?.frameworks ?? [])].map((f) => [f.id, f.name]));
   const columns = taskColumns(names);
-  const samples = store.history.samples;
-  const row = (pick: 'total' | 'used' | 'offered' | 'idle'): Quantities => Object.fromEntries(s.resources.map((r) => [r.name, r[pick]]));
-  const liveTasks = Object.entries(s.tasks.byState).reduce((n, [st, c]) => (['FINISHED', 'FAILED', 'KILLED', 'ERROR', 'LOST', 'DROPPED', 'GONE', 'GONE_BY_OPERATOR'].includes(st) ? n : n + c), 0);
   return (
     <div class="page" data-testid="dashboard">
+      {s ? <SummarySections store={store} s={s} /> : <Loading />}
+      <Section title={s ? `Active tasks (${liveTasks(s).toLocaleString('en-US')})` : 'Active tasks'} actions={<a href={href('tasks', { state: 'active' })}>All active tasks →</a>}>
+        <Table testId="active-tasks" rows={active.data?.tasks ?? []} columns={columns} rowKey={taskKey} pageSize={SHOWN} empty={active.data ? 'No active tasks.' : 'Loading…'} />
+      </Section>
+      <Section title="Completed tasks" actions={<a href={href('tasks', { state: 'completed' })}>All completed tasks →</a>}>
+        <Table testId="completed-tasks" rows={completed.data?.tasks ?? []} columns={columns} rowKey={taskKey} pageSize={SHOWN} empty={completed.data ? 'No completed tasks.' : 'Loading…'} />
+      </Section>
+      <Section title="Master log" actions={<a href={href('log')}>Full log →</a>}>
+        <MasterLog store={store} limit={15} />
+      </Section>
+    </div>
+  );
+}
+
+function liveTasks(s: ClusterSummary): number {
+  return Object.entries(s.tasks.byState).reduce((n, [st, c]) => (TERMINAL_STATES.has(st) ? n : n + c), 0);
+}
+
+/** The parts drawn from the summary: cluster, counts, resources, charts. */
+function SummarySections({ store, s }: { store: ClusterStore; s: ClusterSummary }) {
+  const samples = store.history.samples;
+  const row = (pick: 'total' | 'used' | 'offered' | 'idle'): Quantities => Object.fromEntries(s.resources.map((r) => [r.name, r[pick]]));
+  return (
+    <>
       <div class="grid two">
         <Section title="Cluster">
           <KeyValues
@@ -97,15 +118,6 @@ export function Dashboard({ store }: { store: ClusterStore }) {
           </figure>
         )}
       </div>
-      <Section title={`Active tasks (${liveTasks.toLocaleString('en-US')})`} actions={<a href={href('tasks', { state: 'active' })}>All active tasks →</a>}>
-        <Table testId="active-tasks" rows={active.data?.tasks ?? []} columns={columns} rowKey={taskKey} pageSize={SHOWN} empty={active.data ? 'No active tasks.' : 'Loading…'} />
-      </Section>
-      <Section title="Completed tasks" actions={<a href={href('tasks', { state: 'completed' })}>All completed tasks →</a>}>
-        <Table testId="completed-tasks" rows={completed.data?.tasks ?? []} columns={columns} rowKey={taskKey} pageSize={SHOWN} empty={completed.data ? 'No completed tasks.' : 'Loading…'} />
-      </Section>
-      <Section title="Master log" actions={<a href={href('log')}>Full log →</a>}>
-        <MasterLog store={store} limit={15} />
-      </Section>
-    </div>
+    </>
   );
 }
