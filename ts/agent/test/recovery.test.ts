@@ -50,6 +50,11 @@ test('a restarted agent re-registers with its id and resends what was not acknow
     assert.is(await second.registered, id);
     const hello = await waitFor('reregister', () => master.received.slice(before).find((m) => m.reregister));
     assert.is(hello.reregister!.agentInfo!.id, id);
+    // done-1 ended in the earlier run with FINISHED unacknowledged: listed as FINISHED, so a master does not call it gone and drop that update.
+    const done = hello.reregister!.tasks.find((t) => t.taskId === 'done-1');
+    assert.is(done?.state, TaskState.FINISHED);
+    assert.is(done?.name, 'done-1', 'from its launch checkpoint');
+    assert.ok(hello.reregister!.frameworks.some((f) => f.id === FRAMEWORK.id));
     const resent = await waitFor('FINISHED resent', () =>
       master.received.slice(before).find((m) => m.statusUpdate?.status?.taskId === 'done-1')?.statusUpdate,
     );

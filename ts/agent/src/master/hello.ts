@@ -6,6 +6,7 @@ import { AgentMessage, type AgentInfo, type Executor, type FrameworkInfo, type T
 
 import type { Agent } from '../agent.js';
 import type { TaskRecord } from '../records.js';
+import { readLaunch } from '../recovery/launch-checkpoint.js';
 
 export function agentInfo(agent: Agent): AgentInfo {
   return {
@@ -22,25 +23,50 @@ export function helloMessage(agent: Agent): AgentMessage {
   if (!agent.agentId) return AgentMessage.create({ register: { agentInfo: agentInfo(agent) } });
   const tasks: Task[] = [];
   const executors: Executor[] = [];
-  const frameworks: FrameworkInfo[] = [];
+  const frameworks = new Map<string, FrameworkInfo>();
+  const listed = new Set<string>();
+  const list = (framework: FrameworkInfo | undefined, task: Task) => {
+    if (framework) frameworks.set(framework.id, framework);
+    tasks.push(task);
+    listed.add(`${task.frameworkId}/${task.taskId}`);
+  };
   for (const framework of agent.frameworks.values()) {
-    // Ended tasks whose last updates are not yet acknowledged are listed too
-    // (as Mesos does): a master that did not see them would call them gone
-    // and drop the update that says how they really ended.
-    const unacknowledged = framework.completedExecutors.flatMap((executor) =>
-      [...executor.tasks.values()].filter((task) => agent.updates.latestState(task.frameworkId, task.info.taskId) !== undefined),
-    );
-    if (framework.executors.size === 0 && unacknowledged.length === 0) continue;
-    frameworks.push(framework.info);
     for (const executor of framework.executors.values()) {
+      frameworks.set(framework.info.id, framework.info);
       if (executor.kind === 'custom' && executor.info) {
         executors.push({ frameworkId: executor.frameworkId, executorInfo: executor.info });
       }
-      for (const task of executor.tasks.values()) tasks.push(taskView(agent, task));
+      for (const task of executor.tasks.values()) list(framework.info, taskView(agent, task));
     }
-    for (const task of unacknowledged) tasks.push(taskView(agent, task));
   }
-  return AgentMessage.create({ reregister: { agentInfo: agentInfo(agent), tasks, executors, frameworks } });
+  // Ended tasks whose updates are not all acknowledged yet are listed too (as
+  // Mesos does): a master that did not hear of them would call them gone and
+  // drop the update that says how they really ended. Those that ended in this
+  // run have records (completed executors); those of an earlier run, replayed
+  // from disk after a restart, have their launch checkpoint, or only their updates.
+  for (const pending of agent.updates.unacknowledgedTasks()) {
+    if (listed.has(`${pending.frameworkId}/${pending.taskId}`)) continue;
+    const framework = agent.frameworks.get(pending.frameworkId);
+    const record = framework?.completedExecutors.flatMap((e) => [...e.tasks.values()]).find((t) => t.info.taskId === pending.taskId);
+    if (record) {
+      list(framework!.info, taskView(agent, record));
+      continue;
+    }
+    const launch = readLaunch(agent.config.workDir, pending.frameworkId, pending.taskId);
+    list(launch?.frameworkInfo, {
+      taskId: pending.taskId,
+      name: launch?.task.name ?? '',
+      frameworkId: pending.frameworkId,
+      agentId: agent.agentId,
+      executorId: pending.executorId,
+      state: pending.latestState,
+      resources: launch?.task.resources ?? [],
+      status: undefined,
+      role: '',
+      labels: launch?.task.labels,
+    });
+  }
+  return AgentMessage.create({ reregister: { agentInfo: agentInfo(agent), tasks, executors, frameworks: [...frameworks.values()] } });
 }
 
 function taskView(agent: Agent, task: TaskRecord): Task {

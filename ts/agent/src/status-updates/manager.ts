@@ -164,6 +164,18 @@ export class StatusUpdateManager {
     return this.streams.get(key(frameworkId, taskId))?.latestState;
   }
 
+  /** Every task with updates still waiting for their acknowledgement: its newest state and the executor its last update names. */
+  unacknowledgedTasks(): Array<{ frameworkId: string; taskId: string; executorId: string; latestState: TaskState }> {
+    return [...this.streams.values()]
+      .filter((stream) => stream.pending.length > 0)
+      .map((stream) => ({
+        frameworkId: stream.frameworkId,
+        taskId: stream.taskId,
+        executorId: stream.pending.at(-1)!.executorId,
+        latestState: stream.latestState,
+      }));
+  }
+
   /** Unacknowledged updates of a task, oldest first. */
   pending(frameworkId: string, taskId: string): TaskStatus[] {
     return [...(this.streams.get(key(frameworkId, taskId))?.pending ?? [])];
