@@ -1,6 +1,6 @@
 // PosixContainerizer on its own: real processes, real process groups, real prlimit.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { silentLogger } from '@tessera/common';
 
 import { ContainerLaunchError, PosixContainerizer, type ContainerSpec } from '../src/index.js';
+import { PidCheckpoints } from '../src/containerizer/pid-checkpoints.js';
 import { isRunning, tempDir, waitFor } from './helpers.js';
 
 function spec(containerId: string, script: string): ContainerSpec {
@@ -70,6 +71,29 @@ test('launch errors are ContainerLaunchErrors naming the cause', async () => {
     () => assert.unreachable('launched'),
     (err: Error) => assert.match(err.message, /user 'no-such-user-tessera' does not exist/),
   );
+});
+
+test('recover: what an earlier run left is killed by its checkpointed pid, except after a reboot (the pid names another process then)', async () => {
+  const checkpointDir = tempDir();
+  const first = new PosixContainerizer({ logger: silentLogger(), checkpointDir });
+  const specs = [spec('after-reboot', 'exec sleep 30'), spec('no-reboot', 'exec sleep 30')];
+  const kept = await first.launch(specs[0]!);
+  const killed = await first.launch(specs[1]!);
+  try {
+    // Stands for "a process that took the pid after the reboot": it must not be signalled.
+    const rebooted = await new PosixContainerizer({ logger: silentLogger(), checkpointDir }).recover(new Set(['after-reboot']), { rebooted: true });
+    assert.equal(rebooted, { destroyed: [], reattached: [] });
+    assert.ok(alive(kept.pid));
+    // The checkpoints are forgotten all the same; write no-reboot's again to see the ordinary case.
+    new PidCheckpoints(checkpointDir).write('no-reboot', killed.pid);
+    const ordinary = await new PosixContainerizer({ logger: silentLogger(), checkpointDir }).recover();
+    assert.equal(ordinary, { destroyed: ['no-reboot'], reattached: [] });
+    assert.is((await killed.exited).signal, 'SIGKILL');
+  } finally {
+    await first.kill('after-reboot', 0);
+    await first.kill('no-reboot', 0);
+    for (const dir of [checkpointDir, ...specs.map((s) => path.dirname(s.sandbox))]) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
