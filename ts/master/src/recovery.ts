@@ -55,7 +55,10 @@ export function recoverFrameworks(m: Master, recovered: RegistryState): void {
     // failure, so it has at least the agents' re-registration window (a
     // failover_timeout of 0 would otherwise remove it before it could return).
     const remainingMs =
-      recorded !== undefined ? Math.max(0, Date.parse(recorded) - now) : Math.max(timeoutMs, m.options.agentReregisterTimeoutSeconds * 1000);
+      recorded !== undefined
+        ? // Never longer than the timeout itself: a wall clock stepped back must not stretch it.
+          Math.min(Math.max(0, Date.parse(recorded) - now), timeoutMs)
+        : Math.max(timeoutMs, m.options.agentReregisterTimeoutSeconds * 1000);
     armRecoveryDeadline(m, info.id, remainingMs);
   }
 }
