@@ -30,6 +30,7 @@ import { frontHandler } from './leadership/http-front.js';
 import { gatedService } from './leadership/grpc-gate.js';
 import { ZkLeadership } from './leadership/zk-leadership.js';
 import { Master, VERSION } from './master.js';
+import { countElection, setLeading } from './operator/context.js';
 import { resolveOptions, type MasterOptions, type ResolvedOptions } from './options.js';
 import { FileRegistry } from './registry/file-registry.js';
 import type { Registry } from './registry/registry.js';
@@ -152,6 +153,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
     deposed = true;
     const was = leading;
     leading = undefined;
+    if (was) setLeading(was.master, false);
     was?.master.stop();
     leadership?.stop();
     log.error({ id, why }, 'lost leadership');
@@ -176,6 +178,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
             return;
           }
           becomeLeader(l);
+          countElection(l.master);
           log.info(
             { id, recoverMs: Math.round(performance.now() - started), agents: l.master.recoveringAgents.size, frameworks: l.master.registeredFrameworks.size },
             'elected: leading master',
