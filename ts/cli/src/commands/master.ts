@@ -27,7 +27,7 @@ export const masterSpec: CommandSpec = {
     'advertise-host': { type: 'string', arg: 'HOST', help: 'Host others reach this master at (default: --host, or the hostname for 0.0.0.0)' },
     'log-level': LOG_LEVEL_FLAG,
     'agent-reregister-timeout': { type: 'string', arg: 'SECONDS', default: '600', help: 'After a restart or failover, how long agents have to re-register before they are unreachable' },
-    'agent-unreachable-timeout': { type: 'string', arg: 'SECONDS', default: '1209600', help: 'After this long unreachable an agent is gone: removed, refused if it returns (default 14 days)' },
+    'agent-unreachable-timeout': { type: 'string', arg: 'SECONDS', default: '1209600', help: 'After this long unreachable an agent is gone: removed, refused if it returns (1209600 s = 14 days)' },
     'agent-removal-rate-limit': { type: 'string', arg: 'RATE', help: 'At most this many agents marked unreachable per duration, e.g. 100/1mins (default: unlimited)' },
   },
   details:
