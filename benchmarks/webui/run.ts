@@ -17,6 +17,7 @@
 //
 //   npm run bench:webui                                 # 10,000 agents, 100,000 tasks
 //   npm run bench:webui -- --agents 1000 --tasks 10000 --runs 3
+//   npm run bench:webui -- --trace       # and each view's requests: where the time goes
 
 import { parseArgs } from 'node:util';
 
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '5' },
     chromium: { type: 'string', default: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium' },
     json: { type: 'boolean', default: false },
+    // Print each view's requests (start, duration) of its median run: where the time goes.
+    trace: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
@@ -79,6 +82,8 @@ interface Run {
   bytes: number;
   /** The longest request before it was ready (name without the origin, duration). */
   slowest: { path: string; ms: number };
+  /** Every request before it was ready: path, start and duration (ms since the navigation's start). */
+  requests: Array<{ path: string; start: number; ms: number }>;
 }
 
 async function measure(browser: Browser, origin: string, view: View): Promise<Run> {
@@ -97,6 +102,7 @@ async function measure(browser: Browser, origin: string, view: View): Promise<Ru
         firstPaintMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
         bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0) + (performance.getEntriesByType('navigation')[0]?.transferSize ?? 0),
         slowest,
+        requests: entries.map((e) => ({ path: e.name.replace(location.origin, ''), start: e.startTime, ms: e.duration })),
       };
     })()`)) as Omit<Run, 'ms'>;
     return { ms, ...timing };
@@ -123,6 +129,10 @@ async function main(): Promise<void> {
       const paints = runs.map((r) => r.firstPaintMs).sort((a, b) => a - b);
       const median = runs[Math.floor(runs.length / 2)]!;
       const times = runs.map((r) => r.ms);
+      if (args.trace) {
+        progress(`${view.name}, median run (${median.ms.toFixed(0)} ms): requests`);
+        for (const r of median.requests) progress(`  ${r.start.toFixed(0).padStart(6)} +${r.ms.toFixed(0).padStart(5)} ms  ${r.path}`);
+      }
       results.push({ view: view.name, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), minMs: times[0]!, firstPaintMs: quantile(paints, 0.5), bytes: median.bytes, slowest: median.slowest });
       progress(`${view.name}: median ${quantile(times, 0.5).toFixed(0)} ms`);
     }

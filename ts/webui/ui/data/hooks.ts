@@ -74,9 +74,10 @@ export interface QueryResult<T> {
  * What a page shows, fetched for `key` and fetched again on each store change
  * (a new summary or an event). One fetch at a time per component: changes
  * during a fetch cause one more fetch after it, so a fast event stream cannot
- * pile requests up.
+ * pile requests up. `enabled` false holds the fetch back (e.g. until what
+ * the page needs first has arrived).
  */
-export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Promise<T>): QueryResult<T> {
+export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Promise<T>, enabled = true): QueryResult<T> {
   const version = useStore(store);
   const [result, setResult] = useState<QueryResult<T>>({});
   const run = useRef<{ busy: boolean; again: boolean; alive: boolean; fetcher: () => Promise<T>; key: string }>({ busy: false, again: false, alive: true, fetcher, key });
@@ -90,6 +91,7 @@ export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Pro
   }, []);
   useEffect(() => {
     const r = run.current;
+    if (!enabled) return;
     if (r.busy) {
       r.again = true;
       return;
@@ -111,6 +113,6 @@ export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Pro
         });
     };
     go();
-  }, [key, version]);
+  }, [key, version, enabled]);
   return result;
 }

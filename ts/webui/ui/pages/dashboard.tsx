@@ -29,7 +29,8 @@ export function Dashboard({ store }: { store: ClusterStore }) {
   const s = store.summary;
   const active = useQuery(store, 'active', () => store.api.tasks({ completed: 'exclude', limit: SHOWN }));
   const completed = useQuery(store, 'completed', () => newestCompleted(store, SHOWN));
-  const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks());
+  // Names for the framework column, after the tasks themselves (see the tasks page).
+  const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks(), active.data !== undefined && completed.data !== undefined);
   const names = new Map([...(frameworks.data?.completedFrameworks ?? []), ...(frameworks.data?.frameworks ?? [])].map((f) => [f.id, f.name]));
   const columns = taskColumns(names);
   return (

@@ -60,7 +60,10 @@ export function TasksPage({ store, route }: { store: ClusterStore; route: Route 
   };
   const key = JSON.stringify(filters);
   const tasks = useQuery(store, key, () => store.api.tasks(filters));
-  const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks());
+  // Framework names and the filter's choices come after the first page of
+  // tasks: the master answers one request at a time, and listing frameworks
+  // costs it more than a page of tasks does.
+  const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks(), tasks.data !== undefined);
   const all = [...(frameworks.data?.frameworks ?? []), ...(frameworks.data?.completedFrameworks ?? [])];
   const names = new Map(all.map((f) => [f.id, f.name]));
   const columns = [...taskColumns(names), { title: '', cell: (t: Task) => <KillButton task={t} store={store} /> }];
