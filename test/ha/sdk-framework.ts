@@ -49,6 +49,7 @@ export type FrameworkEvent =
   | { type: 'update'; update: SeenUpdate }
   | { type: 'acked'; taskId: string; uuid: string; at: number }
   | { type: 'ack-failed'; taskId: string; uuid: string; error: string; at: number }
+  | { type: 'offers'; agents: string[]; at: number }
   | { type: 'launched'; taskIds: string[]; agentId: string; at: number }
   | { type: 'launch-failed'; taskIds: string[]; error: string; retried: boolean; at: number }
   | { type: 'disconnected'; reason: string; at: number }
@@ -65,6 +66,19 @@ export function toSeen(s: TaskStatus): SeenUpdate {
     agentId: s.agentId,
     at: Date.now(),
   };
+}
+
+const DEFAULT_RESOURCES = 'cpus:0.1;mem:16';
+
+function scalar(offer: Offer, name: string): number {
+  return offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
+/** cpus and mem of a task spec ('cpus:0.1;mem:16' form). */
+function needs(spec: TaskSpec): { cpus: number; mem: number } {
+  const text = spec.resources ?? DEFAULT_RESOURCES;
+  const get = (name: string): number => Number(new RegExp(`(?:^|;)${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+  return { cpus: get('cpus'), mem: get('mem') };
 }
 
 export class SdkFramework {
@@ -111,6 +125,7 @@ export class SdkFramework {
           break;
         case 'offers':
           for (const o of event.offers) this.offers.set(o.id, o);
+          this.emit({ type: 'offers', agents: event.offers.map((o) => o.hostname), at: Date.now() });
           this.place();
           break;
         case 'rescind':
@@ -149,12 +164,21 @@ export class SdkFramework {
   private place(): void {
     const byOffer = new Map<string, TaskSpec[]>();
     const left: TaskSpec[] = [];
+    // What is left of each offer's cpus and mem as tasks are put on it.
+    const room = new Map([...this.offers.values()].map((o) => [o.id, { cpus: scalar(o, 'cpus'), mem: scalar(o, 'mem') }]));
     for (const spec of this.pending) {
-      const offer = [...this.offers.values()].find((o) => !spec.agent || o.hostname === spec.agent);
+      const need = needs(spec);
+      const offer = [...this.offers.values()].find((o) => {
+        const r = room.get(o.id)!;
+        return (!spec.agent || o.hostname === spec.agent) && r.cpus >= need.cpus - 1e-9 && r.mem >= need.mem;
+      });
       if (!offer) {
         left.push(spec);
         continue;
       }
+      const r = room.get(offer.id)!;
+      r.cpus -= need.cpus;
+      r.mem -= need.mem;
       byOffer.set(offer.id, [...(byOffer.get(offer.id) ?? []), spec]);
     }
     this.pending.splice(0, this.pending.length, ...left);
@@ -165,7 +189,7 @@ export class SdkFramework {
         name: s.taskId,
         taskId: s.taskId,
         agentId: offer.agentId,
-        resources: fromAllocatorResources(parseResources(s.resources ?? 'cpus:0.1;mem:16')),
+        resources: fromAllocatorResources(parseResources(s.resources ?? DEFAULT_RESOURCES)),
         command: { value: s.command ?? 'sleep 600', shell: true, arguments: [], uris: [], user: '' },
       }));
       for (const s of specs) this.attempts.set(s.taskId, (this.attempts.get(s.taskId) ?? 0) + 1);
