@@ -129,7 +129,8 @@ const logs = test;
 logs('the master log tail: lines the logger wrote, filtered by level, downloadable as text', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-logs-test-'));
   const file = join(dir, 'master.log');
-  const t = await startTestMaster({ logger: createLogger('master', { level: 'info', destination: file }) });
+  // A child logger, as an embedding program might pass: its stream is inherited from the parent.
+  const t = await startTestMaster({ logger: createLogger('master', { level: 'info', destination: file }).child({ embedded: true }) });
   const a = new FakeAgent(t.master.grpcAddress);
   try {
     await a.register();

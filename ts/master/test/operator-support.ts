@@ -81,8 +81,8 @@ export class EventReader {
   }
 }
 
-/** Waits for an offer and launches `names` on it (cpus 0.1, mem 32 each); returns the offer used. */
-export async function launch(scheduler: TestScheduler, names: string[], agentId?: string): Promise<Offer> {
+/** Waits for an offer and launches `names` on it (cpus 0.1, mem 32 each, or `resources(i)`); returns the offer used. */
+export async function launch(scheduler: TestScheduler, names: string[], agentId?: string, resources?: (i: number) => string): Promise<Offer> {
   const offers = await scheduler.offers(`an offer${agentId ? ` of ${agentId}` : ''}`);
   const offer = agentId ? offers.find((o) => o.agentId === agentId) : offers[0];
   if (!offer) throw new Error(`no offer of ${agentId}`);
@@ -93,7 +93,7 @@ export async function launch(scheduler: TestScheduler, names: string[], agentId?
       {
         type: Operation_Type.LAUNCH,
         launch: {
-          taskInfos: names.map((name) => ({ name, taskId: name, resources: parseWire('cpus:0.1;mem:32'), command: { value: 'sleep 1000', shell: true } })),
+          taskInfos: names.map((name, i) => ({ name, taskId: name, resources: parseWire(resources?.(i) ?? 'cpus:0.1;mem:32'), command: { value: 'sleep 1000', shell: true } })),
         },
       },
     ],

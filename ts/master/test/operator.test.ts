@@ -112,6 +112,21 @@ test('read endpoints match the cluster state while tasks run', async () => {
   assert.is((await get(tm, '/api/v1/leader')).json.leader.httpAddress, tm.master.httpAddress);
 });
 
+test("a framework's used resources: scalars summed, its tasks' ports merged", async () => {
+  await scheduler.subscribe({ name: 'ports' });
+  await agent();
+  await launch(scheduler, ['p0', 'p1', 'p2'], undefined, (i) => (i === 0 ? 'cpus:0.5;mem:64;ports:[31000-31000]' : i === 1 ? 'cpus:0.25;mem:32;ports:[31001-31002]' : 'cpus:0.25;mem:32;ports:[31005-31005]'));
+  await eventually(() => tm.master.state().tasks.length === 3, '3 tasks');
+  const framework = (await get(tm, '/api/v1/frameworks')).json.frameworks[0];
+  assert.equal(framework.used, [
+    { name: 'cpus', scalar: 1 },
+    { name: 'mem', scalar: 128 },
+    { name: 'ports', ranges: [[31000, 31002], [31005, 31005]] },
+  ]);
+  const ports = (await get(tm, '/api/v1/state/summary')).json.resources.find((r: { name: string }) => r.name === 'ports');
+  assert.is(ports.used, 4);
+});
+
 test('tasks: filters, search and pages', async () => {
   await runningCluster();
   const running = (await get(tm, '/api/v1/tasks?state=RUNNING')).json;

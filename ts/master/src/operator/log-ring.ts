@@ -33,7 +33,12 @@ export class LogRing {
   }
 
   #tee(log: Logger): boolean {
-    const sym = Object.getOwnPropertySymbols(log).find((s) => s.description === 'pino.stream');
+    // A child logger inherits the stream from its parent (prototype chain); the
+    // tee is set on this logger itself, for it and the children made from it.
+    let sym: symbol | undefined;
+    for (let o: object | null = log; o !== null && sym === undefined; o = Object.getPrototypeOf(o) as object | null) {
+      sym = Object.getOwnPropertySymbols(o).find((s) => s.description === 'pino.stream');
+    }
     if (sym === undefined) return false;
     const holder = log as unknown as Record<symbol, WritableLike | undefined>;
     const inner = holder[sym];
