@@ -8,6 +8,8 @@
 //   GET /api/v1/state                       the full state (the Mesos GetState)
 //   GET /api/v1/state/summary               counts only
 //   GET /api/v1/tasks?state=RUNNING&offset=M/2&limit=100   one page, deep in
+//   GET /api/v1/agents?limit=100            one page of agents
+//   GET /api/v1/frameworks                  the framework with its 100,000 tasks' used resources
 //   GET /metrics                            a Prometheus scrape
 // (the client is in the same process, idle while the master answers; it reads
 // the body but parses it only after the warm-up request, outside the timing)
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       ['/api/v1/state/summary', '/api/v1/state/summary'],
       ['/api/v1/tasks (one page of 100, deep)', `/api/v1/tasks?state=RUNNING&offset=${Math.floor(TASKS / 2)}&limit=100`],
       ['/api/v1/agents?limit=100', '/api/v1/agents?limit=100'],
+      ['/api/v1/frameworks', '/api/v1/frameworks'],
       ['/metrics', '/metrics'],
     ];
     const rows: Array<{ endpoint: string; medianMs: number; p90Ms: number; minMs: number; bytes: number; runs: number }> = [];
