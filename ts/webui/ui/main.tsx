@@ -9,5 +9,8 @@ import './style.css';
 const store = new ClusterStore();
 // For tests and debugging in the console: window.tessera.store.
 (window as unknown as { tessera: { store: ClusterStore } }).tessera = { store };
-store.start();
 render(<App store={store} />, document.getElementById('app')!);
+// After the page's first effects (Preact runs them after the next frame): its
+// own queries reach the master before the summary does, and the master
+// answers one at a time.
+requestAnimationFrame(() => setTimeout(() => store.start(), 0));

@@ -71,14 +71,16 @@ export interface QueryResult<T> {
 }
 
 /**
- * What a page shows, fetched for `key` and fetched again on each store change
- * (a new summary or an event). One fetch at a time per component: changes
+ * What a page shows, fetched for `key` and fetched again whenever the store
+ * says the cluster may have changed (`store.changes`: after events, and
+ * periodically). One fetch at a time per component: changes
  * during a fetch cause one more fetch after it, so a fast event stream cannot
  * pile requests up. `enabled` false holds the fetch back (e.g. until what
  * the page needs first has arrived).
  */
 export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Promise<T>, enabled = true): QueryResult<T> {
-  const version = useStore(store);
+  useStore(store);
+  const changes = store.changes;
   const [result, setResult] = useState<QueryResult<T>>({});
   const run = useRef<{ busy: boolean; again: boolean; alive: boolean; fetcher: () => Promise<T>; key: string }>({ busy: false, again: false, alive: true, fetcher, key });
   run.current.fetcher = fetcher;
@@ -113,6 +115,6 @@ export function useQuery<T>(store: ClusterStore, key: string, fetcher: () => Pro
         });
     };
     go();
-  }, [key, version, enabled]);
+  }, [key, changes, enabled]);
   return result;
 }

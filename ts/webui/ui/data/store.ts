@@ -1,6 +1,6 @@
 // The cluster as the UI knows it between pages: the summary, the allocator's
 // roles, the chart history and the connection's health. Pages subscribe; each
-// bump of `version` tells them to refetch what they show (see useQuery).
+// bump of `changes` tells them to refetch what they show (see useQuery).
 //
 // Freshness: the master's event stream (/api/v1/events, server-sent events)
 // says *that* something changed, and the store refreshes (coalesced, so a
@@ -39,8 +39,16 @@ export class ClusterStore {
   roles?: Role[] | null;
   readonly history = new History();
   connection: Connection = { kind: 'connecting', stream: false };
-  /** Bumped on every change: pages refetch what they show. */
+  /** Bumped on every change of the store (re-render). */
   version = 0;
+  /**
+   * Bumped when the cluster may have changed since the last look: each
+   * refresh after the first (one follows every burst of events, and the
+   * periodic one). Pages refetch what they show when it moves — not when the
+   * first summary arrives, which says nothing new about their data.
+   */
+  changes = 0;
+  #refreshed = false;
 
   #listeners = new Set<() => void>();
   #timer?: ReturnType<typeof setTimeout>;
@@ -96,6 +104,8 @@ export class ClusterStore {
       this.summary = summary;
       this.roles = roles;
       this.history.add(summary, roles);
+      if (this.#refreshed) this.changes++;
+      this.#refreshed = true;
       this.#failures = 0;
       this.connection = { ...this.connection, kind: 'live', detail: undefined, updatedAt: Date.now(), fetchMs };
       next = Math.max(this.connection.stream ? STREAM_INTERVAL_MS : BASE_INTERVAL_MS, fetchMs * 4);

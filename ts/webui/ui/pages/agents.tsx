@@ -24,7 +24,10 @@ function usedOf(a: AgentRow, kind: string): string {
 }
 
 export function AgentsPage({ store, route }: { store: ClusterStore; route: Route }) {
-  if (route.rest[0]) return <AgentPage store={store} id={route.rest[0]} />;
+  return route.rest[0] ? <AgentPage store={store} id={route.rest[0]} /> : <AgentList store={store} route={route} />;
+}
+
+function AgentList({ store, route }: { store: ClusterStore; route: Route }) {
   const q = route.query;
   const query = { state: q.get('state') ?? undefined, q: q.get('q') ?? undefined, offset: Number(q.get('offset') ?? 0) || 0, limit: PAGE };
   const agents = useQuery(store, JSON.stringify(query), () => store.api.agents(query));
@@ -99,6 +102,8 @@ function AgentPage({ store, id }: { store: ClusterStore; id: string }) {
   const agent = useQuery(store, `agent:${id}`, async () => (await store.api.agents({ q: id })).agents.find((a) => a.id === id) ?? null);
   const [offset, setOffset] = useState(0);
   const tasks = useQuery(store, `agent-tasks:${id}:${offset}`, () => store.api.tasks({ agent: id, offset, limit: PAGE }));
+  const frameworks = useQuery(store, 'frameworks', () => store.api.frameworks(), tasks.data !== undefined);
+  const names = new Map([...(frameworks.data?.completedFrameworks ?? []), ...(frameworks.data?.frameworks ?? [])].map((f) => [f.id, f.name]));
   if (agent.data === undefined) return <p class="muted">Loading…</p>;
   const a = agent.data;
   if (!a) return <p class="error">No agent {id}.</p>;
@@ -139,7 +144,7 @@ function AgentPage({ store, id }: { store: ClusterStore; id: string }) {
         />
       </Section>
       <Section title="Tasks">
-        <Table testId="agent-tasks" rows={tasks.data?.tasks ?? []} columns={taskColumns()} rowKey={taskKey} pageSize={PAGE} empty={tasks.data ? 'No tasks.' : 'Loading…'} />
+        <Table testId="agent-tasks" rows={tasks.data?.tasks ?? []} columns={taskColumns(names)} rowKey={taskKey} pageSize={PAGE} empty={tasks.data ? 'No tasks.' : 'Loading…'} />
         {tasks.data ? <Pager total={tasks.data.total} offset={offset} limit={PAGE} onOffset={setOffset} /> : null}
       </Section>
     </div>

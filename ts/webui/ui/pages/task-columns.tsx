@@ -29,7 +29,7 @@ export function taskColumns(frameworkNames: Map<string, string> = new Map()): Ar
     { title: 'ID', cell: (t) => <span class="mono">{t.id}</span> },
     { title: 'Name', cell: (t) => t.name },
     { title: 'State', cell: (t) => <StateBadge state={t.state} /> },
-    { title: 'Framework', cell: (t) => <a href={href('frameworks', t.frameworkId)}>{frameworkNames.get(t.frameworkId) ?? t.frameworkId}</a> },
+    { title: 'Framework', cell: (t) => <a href={href('frameworks', t.frameworkId)} title={t.frameworkId}>{frameworkNames.get(t.frameworkId) ?? shortId(t.frameworkId)}</a> },
     { title: 'Agent', cell: (t) => <a class="mono" href={href('agents', t.agentId)} title={t.agentId}>{shortId(t.agentId)}</a> },
     { title: 'Role', cell: (t) => t.role },
     { title: 'Resources', cell: (t) => <span class="small">{formatResources(t.resources)}</span> },
