@@ -8,10 +8,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { TaskState } from '@tessera/common';
+import { ExecutorInfo_Type, Operation_Type, TaskState } from '@tessera/common';
 
 import { EventReader, get, launch, post, report, until } from './operator-support.js';
-import { FakeAgent, TestScheduler, eventually, startTestMaster, type TestMaster } from './support.js';
+import { FakeAgent, TestScheduler, eventually, parseWire, startTestMaster, type TestMaster } from './support.js';
 
 let tm: TestMaster;
 let scheduler: TestScheduler;
@@ -125,6 +125,36 @@ test("a framework's used resources: scalars summed, its tasks' ports merged", as
   ]);
   const ports = (await get(tm, '/api/v1/state/summary')).json.resources.find((r: { name: string }) => r.name === 'ports');
   assert.is(ports.used, 4);
+});
+
+test('executors: a task group\'s executor with its resources and task count', async () => {
+  await scheduler.subscribe({ name: 'pods', roles: ['web'] });
+  const a = await agent();
+  const [offer] = await scheduler.offers();
+  const command = { value: 'sleep 1000', shell: true };
+  const err = await scheduler.call('accept', {
+    header: scheduler.header,
+    offerIds: [offer!.id],
+    operations: [
+      {
+        type: Operation_Type.LAUNCH_GROUP,
+        launchGroup: {
+          executor: { executorId: 'pod', type: ExecutorInfo_Type.DEFAULT, resources: parseWire('cpus:0.5;mem:32') },
+          taskGroup: { tasks: ['g1', 'g2'].map((taskId) => ({ taskId, name: taskId, resources: parseWire('cpus:1'), command })) },
+        },
+      },
+    ],
+  });
+  assert.is(err, null, err?.details);
+  const executors = (await get(tm, '/api/v1/executors')).json.executors;
+  assert.equal(executors, [
+    { agentId: a.id, frameworkId: scheduler.frameworkId, executorId: 'pod', role: 'web', resources: [{ name: 'cpus', scalar: 0.5 }, { name: 'mem', scalar: 32 }], taskCount: 2 },
+  ]);
+  const agentEntry = (await get(tm, '/api/v1/agents')).json.agents[0];
+  assert.is(agentEntry.executorCount, 1);
+  // used = the two tasks and the executor
+  const cpus = (await get(tm, '/api/v1/state/summary')).json.resources.find((r: { name: string }) => r.name === 'cpus');
+  assert.is(cpus.used, 2.5);
 });
 
 test('tasks: filters, search and pages', async () => {
