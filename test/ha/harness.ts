@@ -12,7 +12,8 @@
 // ensemble, the directory (kept with TESSERA_KEEP_HA=1). A process exit
 // handler SIGKILLs what is still running should the test process die first.
 
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -291,6 +292,55 @@ function frameworkArgs(config: FrameworkConfig, eventsFile: string): string[] {
   return ['--import', 'tsx', join(HERE, 'framework-process.ts'), JSON.stringify(config), eventsFile];
 }
 
+/**
+ * What a harness whose test process died without stop() (SIGKILLed by a CI
+ * step timeout: no exit handler runs) left behind — its processes, task
+ * processes, ZooKeeper servers, directory — goes when the next harness starts.
+ * Only directories whose owner process is gone, and only processes whose
+ * command line names that directory.
+ */
+function reapAbandoned(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('tessera-ha-')) continue;
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, 'owner'), 'utf8'));
+    } catch {
+      continue; // not ours, or still being set up
+    }
+    if (isAlive(owner)) continue;
+    const pids = existsSync(join(dir, 'pids')) ? readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number) : [];
+    for (const pid of pids) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    killTaskProcesses(dir);
+    if (existsSync(join(dir, 'zk-dir'))) {
+      const zkDir = readFileSync(join(dir, 'zk-dir'), 'utf8').trim();
+      try {
+        execFileSync('bash', [join(ROOT, 'scripts/provision-zookeeper.sh'), 'stop', zkDir], { stdio: 'ignore', timeout: 30_000 });
+      } catch {
+        // already stopped
+      }
+      if (zkDir.startsWith(join(tmpdir(), 'tessera-zk-'))) rmSync(zkDir, { recursive: true, force: true });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class Harness {
   readonly masters: MasterProc[] = [];
   readonly agents: AgentProc[] = [];
@@ -310,10 +360,15 @@ export class Harness {
   }
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
+    reapAbandoned();
     const dir = mkdtempSync(join(tmpdir(), 'tessera-ha-'));
+    writeFileSync(join(dir, 'owner'), String(process.pid));
     let zk: ZkEnsemble | undefined;
     try {
-      if (opts.zk) zk = await ZkEnsemble.start(opts.zk === true ? {} : opts.zk);
+      if (opts.zk) {
+        zk = await ZkEnsemble.start(opts.zk === true ? {} : opts.zk);
+        writeFileSync(join(dir, 'zk-dir'), zk.dir);
+      }
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -332,6 +387,7 @@ export class Harness {
     });
     this.procs.push(proc);
     everyProc.add(proc);
+    appendFileSync(join(this.dir, 'pids'), `${proc.pid}\n`);
     return proc;
   }
 
