@@ -171,9 +171,26 @@ stop_one() {
 }
 
 stop() {
-  local dir=${1:?usage: stop DIR [I]} i=${2:-}
+  local dir=${1:?usage: stop DIR [I]} i=${2:-} sdir pid pids=()
   if [ -n "$i" ]; then stop_one "$dir/zk$i"; return; fi
-  for sdir in "$dir"/zk*; do [ -d "$sdir" ] && stop_one "$sdir"; done
+  # Every server at once: one by one, each later server first loses its
+  # quorum and takes longer to go (seconds per ensemble in test teardowns).
+  for sdir in "$dir"/zk*; do
+    [ -f "$sdir/pid" ] || continue
+    pid=$(cat "$sdir/pid")
+    kill -0 "$pid" 2>/dev/null || { rm -f "$sdir/pid"; continue; }
+    kill -CONT "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid")
+  done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for sdir in "$dir"/zk*; do rm -f "$sdir/pid"; done
   return 0
 }
 
