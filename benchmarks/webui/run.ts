@@ -18,7 +18,11 @@
 //   npm run bench:webui                                 # 10,000 agents, 100,000 tasks
 //   npm run bench:webui -- --agents 1000 --tasks 10000 --runs 3
 //   npm run bench:webui -- --trace       # and each view's requests: where the time goes
+//   npm run bench:webui -- --screenshots # and each view as it first rendered, in test-output/webui/
 
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { chromium, type Browser } from 'playwright-core';
@@ -34,12 +38,15 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     // Print each view's requests (start, duration) of its median run: where the time goes.
     trace: { type: 'boolean', default: false },
+    // Save a screenshot of each view once ready (test-output/webui/bench-*.png).
+    screenshots: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
 const TASKS = Number(args.tasks);
 const RUNS = Number(args.runs);
 const TIMEOUT_MS = 120_000;
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'webui');
 
 const progress = (line: string) => process.stderr.write(`[bench:webui] ${line}\n`);
 
@@ -86,7 +93,7 @@ interface Run {
   requests: Array<{ path: string; start: number; ms: number }>;
 }
 
-async function measure(browser: Browser, origin: string, view: View): Promise<Run> {
+async function measure(browser: Browser, origin: string, view: View, screenshot?: string): Promise<Run> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   try {
     const page = await context.newPage();
@@ -105,6 +112,10 @@ async function measure(browser: Browser, origin: string, view: View): Promise<Ru
         requests: entries.map((e) => ({ path: e.name.replace(location.origin, ''), start: e.startTime, ms: e.duration })),
       };
     })()`)) as Omit<Run, 'ms'>;
+    if (screenshot) {
+      await mkdir(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
+    }
     return { ms, ...timing };
   } finally {
     await context.close();
@@ -122,7 +133,8 @@ async function main(): Promise<void> {
   try {
     const origin = `http://${cluster.master.httpAddress}`;
     for (const view of VIEWS) {
-      await measure(browser, origin, view); // warm-up (the master's and Chromium's)
+      const shot = args.screenshots ? join(SCREENSHOTS, `bench-${view.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '')}.png`) : undefined;
+      await measure(browser, origin, view, shot); // warm-up (the master's and Chromium's)
       const runs: Run[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await measure(browser, origin, view));
       runs.sort((a, b) => a.ms - b.ms);
