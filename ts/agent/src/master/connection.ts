@@ -169,6 +169,9 @@ export class MasterConnection {
   leaderChanged(address: string): void {
     if (this.stopped || address === this.address) return;
     this.follows = 0;
+    // A new master: the backoff grown against the old one (dead for a whole session timeout) does not apply.
+    this.backoffMs = this.options.reconnectBackoff.initialMs;
+    clearTimeout(this.reconnectTimer);
     this.follow(address);
   }
 

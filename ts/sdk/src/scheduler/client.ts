@@ -375,10 +375,26 @@ export class SchedulerClient {
     this.#masters.close();
   }
 
+  /** ZooKeeper names a new leader: a retry waiting out a backoff grown against the old one goes now. */
+  #leaderChanged(): void {
+    if (this.#closed) return;
+    this.#backoff.reset();
+    this.#redirects = 0;
+    if (this.#retry) {
+      clearTimeout(this.#retry);
+      this.#retry = undefined;
+      this.#connect();
+    }
+  }
+
   #mastersFrom(master: unknown): Masters {
     if (typeof master === 'string' && master.startsWith('zk://')) {
       parseZkUrl(master, 'SchedulerClient options.master'); // a TypeError naming the field
-      return new DetectedMasters(master, (err) => this.#log.warn({ err }, 'zookeeper: cannot detect the leading master yet'));
+      return new DetectedMasters(
+        master,
+        (err) => this.#log.warn({ err }, 'zookeeper: cannot detect the leading master yet'),
+        () => this.#leaderChanged(),
+      );
     }
     return new MasterList(checkAddresses('SchedulerClient options.master', master));
   }

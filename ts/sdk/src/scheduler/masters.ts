@@ -58,7 +58,8 @@ export class DetectedMasters implements Masters {
   #stop: (() => void) | undefined;
   #closed = false;
 
-  constructor(url: string, onError: (err: unknown) => void) {
+  /** `onLeader` is told each time ZooKeeper names a new leader (the client re-subscribes there at once). */
+  constructor(url: string, onError: (err: unknown) => void, onLeader: () => void = () => undefined) {
     // Loaded on demand: only a client given a zk:// address needs the native ZooKeeper client.
     import('@tessera/ha').then(
       ({ LeaderDetector }) => {
@@ -67,7 +68,10 @@ export class DetectedMasters implements Masters {
         detector.on('leader', (leader: { address: string } | null) => {
           this.#leader = leader?.address;
           this.#followed = undefined;
-          if (this.#leader !== undefined) for (const wake of this.#waiters.splice(0)) wake();
+          if (this.#leader !== undefined) {
+            for (const wake of this.#waiters.splice(0)) wake();
+            onLeader();
+          }
         });
         detector.on('warning', onError);
         this.#stop = () => detector.stop();
