@@ -66,7 +66,7 @@ export function Stat({ label, value, testId, href }: { label: string; value: Com
   const body = (
     <>
       <div class="stat-value" data-testid={testId}>
-        {value}
+        {typeof value === 'number' ? value.toLocaleString('en-US') : value}
       </div>
       <div class="stat-label">{label}</div>
     </>

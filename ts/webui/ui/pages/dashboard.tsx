@@ -49,6 +49,11 @@ export function Dashboard({ store }: { store: ClusterStore }) {
   );
 }
 
+/** 0.5, 12.3, 1,024: decimals only where they matter. */
+function cpusText(v: number): string {
+  return v.toLocaleString('en-US', { maximumFractionDigits: v >= 100 ? 0 : 1 });
+}
+
 function liveTasks(s: ClusterSummary): number {
   return Object.entries(s.tasks.byState).reduce((n, [st, c]) => (TERMINAL_STATES.has(st) ? n : n + c), 0);
 }
@@ -108,7 +113,7 @@ function SummarySections({ store, s }: { store: ClusterStore; s: ClusterSummary 
             <div class="chart-empty">This master does not report roles.</div>
           </figure>
         ) : (
-          <Chart title="Allocation by role (cpus, offered + used)" series={allocationSeries(samples)} stacked format={(v) => v.toFixed(1)} testId="chart-allocation" />
+          <Chart title="Allocation by role (cpus, offered + used)" series={allocationSeries(samples)} stacked format={cpusText} testId="chart-allocation" />
         )}
         {store.connection.stream ? (
           <Chart title="Task throughput (per 10 s)" series={throughputSeries(store.history.buckets)} format={(v) => v.toFixed(0)} testId="chart-throughput" />
