@@ -3,7 +3,8 @@
 #
 #   provision-zookeeper.sh install
 #       Installs Debian's `zookeeper` package when /usr/share/java/zookeeper.jar
-#       is missing (needs root; Java 17 must be present). Quiet when installed.
+#       is missing (needs root; Java 17 must be present), and `libfaketime`
+#       (the clock-jump test). Quiet when installed.
 #   provision-zookeeper.sh start [-n N] [-d DIR] [-t TICK_MS]
 #       Installs when needed, then starts an N-server ensemble (default 3) on
 #       127.0.0.1, each server with its own data dir and ports under DIR
@@ -33,8 +34,18 @@ START_TIMEOUT="${TESSERA_ZK_START_TIMEOUT:-60}"
 say() { echo "provision-zookeeper: $*" >&2; }
 fail() { echo "provision-zookeeper: ERROR: $*" >&2; exit 1; }
 
+# libfaketime: test/ha/clock-jump.test.ts moves the masters' and agents' wall
+# clock with it. Installed beside ZooKeeper (same step, same apt rules).
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
 install() {
   command -v "$JAVA" >/dev/null 2>&1 || fail "no java on PATH (ZooKeeper needs a JRE; Java 17 expected)"
+  if [ ! -f "$FAKETIME_LIB" ] && [ "$(id -u)" = 0 ]; then
+    say "installing libfaketime (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/tmp/tessera-apt-faketime.log 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/tmp/tessera-apt-faketime.log 2>&1; } \
+      || { tail -20 /tmp/tessera-apt-faketime.log >&2; fail "apt-get install libfaketime failed"; }
+  fi
   [ -f "$JAR" ] && return 0
   if [ "$(id -u)" != 0 ]; then
     fail "installing zookeeper needs root. Run as root, or: apt-get install -y zookeeper"
