@@ -197,4 +197,26 @@ test('every page renders without a script error', async () => {
   assert.equal(browsing.pageErrors, []);
 });
 
+test('against a master without /api/v1 the dashboard and tasks page read /state instead', async () => {
+  const context = await browsing.browser.newContext();
+  try {
+    const legacy = await context.newPage();
+    // As an older master would answer: no operator API, only /state.
+    await legacy.route('**/api/v1/**', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no such endpoint"}' }));
+    const state = await cluster.api('/state');
+    const running = state.tasks.filter((t: { state: string }) => t.state === 'RUNNING').length;
+    await legacy.goto(`http://${cluster.http}/`);
+    await until('RUNNING from /state', async () => Number(await testIdText(legacy, 'tasks-RUNNING')), (n) => n === running);
+    const totalCpus = state.agents.reduce((n: number, a: { total: Array<{ name: string; scalar?: number }> }) => n + (a.total.find((r) => r.name === 'cpus')?.scalar ?? 0), 0);
+    const cpus = await legacy.locator('[data-testid="resources"] tr[data-row="Total"] td[data-kind="cpus"]').getAttribute('data-value');
+    assert.is(Number(cpus), totalCpus);
+    await legacy.goto(`http://${cluster.http}/#/tasks?state=KILLED`);
+    await until('the killed task, filtered in the browser', async () => legacy.locator('[data-testid="tasks"] tbody tr[data-key]').count(), (n) => n === 1);
+    await legacy.goto(`http://${cluster.http}/#/roles`);
+    await legacy.locator('text=This master does not report roles').waitFor({ timeout: 20_000 });
+  } finally {
+    await context.close();
+  }
+});
+
 test.run();
