@@ -24,10 +24,9 @@ const activeAgents = async (m: MasterProc): Promise<number> =>
 
 test('leader SIGKILLed while tasks run: a standby leads, agents re-register, no task killed, reconciliation says RUNNING', async () => {
   h = await Harness.start({ zk: true, zkSessionTimeoutSeconds: 4 });
-  for (let i = 0; i < 3; i++) await h.master();
+  await Promise.all([h.master(), h.master(), h.master()]);
   const leader = await h.leader();
-  await h.agent({ hostname: 'lk-a1' });
-  await h.agent({ hostname: 'lk-a2' });
+  await Promise.all([h.agent({ hostname: 'lk-a1' }), h.agent({ hostname: 'lk-a2' })]);
   const fw = h.framework('lk', { failoverTimeoutSeconds: 60 });
   const tasks = ['lk-1', 'lk-2', 'lk-3', 'lk-4'];
   fw.launch(tasks.map((taskId, i) => ({ taskId, agent: i % 2 ? 'lk-a2' : 'lk-a1' })));
@@ -37,6 +36,10 @@ test('leader SIGKILLed while tasks run: a standby leads, agents re-register, no 
   assert.is(standbys.length, 2, 'two standbys');
   for (const s of standbys) assert.is((await s.health())?.leader, leader.grpc, `${s.name} names the leader`);
 
+  // Every acknowledgement accepted and passed on before the fault: one still
+  // in flight when the leader goes may come back (README, "Known issues").
+  await until(() => fw.updates().every((u) => !u.uuid || h!.oracle.ackedAt(fw.name, u.uuid)), 5000, 'acks accepted');
+  await sleep(500);
   const t0 = performance.now();
   await leader.kill();
   const next = await h.leader(20_000);

@@ -25,18 +25,24 @@ test.after.each(async () => {
 
 test('leader paused past its session timeout, then resumed: it steps down (exit 3), its queued writes refused, tasks untouched', async () => {
   h = await Harness.start({ zk: true, zkSessionTimeoutSeconds: 4 });
-  for (let i = 0; i < 3; i++) await h.master();
+  await Promise.all([h.master(), h.master(), h.master()]);
   const old = await h.leader();
   await h.agent({ hostname: 'lp-a1' });
   const fw = h.framework('lp', { failoverTimeoutSeconds: 60 });
   fw.launch([{ taskId: 'lp-1' }]);
   await h.waitForStates(fw.name, ['lp-1'], 'RUNNING');
 
+  // Every acknowledgement accepted and passed on before the fault: one still
+  // in flight when the leader goes may come back (README, "Known issues").
+  await until(() => fw.updates().every((u) => !u.uuid || h!.oracle.ackedAt(fw.name, u.uuid)), 5000, 'acks accepted');
+  await sleep(500);
   const t0 = performance.now();
   old.pause();
   const next = await h.leader(20_000);
   const elected = performance.now() - t0;
   assert.is.not(next, old);
+  await until(() => fw.events().filter((e) => e.type === 'subscribed').length >= 2, 40_000, 'the framework on the new leader');
+  const followed = performance.now() - t0;
 
   // Calls that reach the frozen ex-leader directly, not through ZooKeeper.
   const intruderEvents: FrameworkEvent[] = [];
@@ -49,7 +55,7 @@ test('leader paused past its session timeout, then resumed: it steps down (exit 
   const exit = await old.proc.exited(20_000);
   const stepDown = performance.now() - t1;
   const deposedRun = old.proc.output; // before the supervisor restarts it
-  console.log(`  paused leader: standby leads ${elected.toFixed(0)} ms after the pause; resumed, the old one exits (${exit.code ?? exit.signal}) in ${stepDown.toFixed(0)} ms`);
+  console.log(`  paused leader: standby leads ${elected.toFixed(0)} ms after the pause, the framework follows ${followed.toFixed(0)} ms; resumed, the old one exits (${exit.code ?? exit.signal}) in ${stepDown.toFixed(0)} ms`);
   assert.is(exit.code, 3, `exit code 3 (lost leadership); output:\n${old.proc.tail()}`);
   assert.match(deposedRun, /lost leadership/);
   const admitted = [

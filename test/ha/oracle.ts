@@ -36,6 +36,8 @@ interface FrameworkRecord {
 export class Oracle {
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly violations: string[] = [];
+  /** The "delivered again after its acknowledgement" violations, with their times (Date.now()). */
+  readonly redeliveries: Array<{ name: string; taskId: string; uuid: string; firstAt: number; ackedAt: number; againAt: number; text: string }> = [];
   private readonly checks = new Set<Promise<void>>();
 
   /**
@@ -64,7 +66,10 @@ export class Oracle {
   private update(name: string, r: FrameworkRecord, u: SeenUpdate): void {
     const where = `${name}: ${u.taskId} ${u.state}${u.uuid ? ` uuid ${u.uuid.slice(0, 8)}` : ''}`;
     if (u.uuid && r.acked.has(u.uuid)) {
-      this.violations.push(`${where}: delivered again ${u.at - r.acked.get(u.uuid)!} ms after its acknowledgement was accepted`);
+      const text = `${where}: delivered again ${u.at - r.acked.get(u.uuid)!} ms after its acknowledgement was accepted`;
+      const first = r.updates.find((p) => p.uuid === u.uuid);
+      this.redeliveries.push({ name, taskId: u.taskId, uuid: u.uuid, firstAt: first?.at ?? u.at, ackedAt: r.acked.get(u.uuid)!, againAt: u.at, text });
+      this.violations.push(text);
     }
     const before = r.updates.filter((p) => p.taskId === u.taskId);
     const terminal = before.find((p) => isTerminal(p.state));

@@ -20,8 +20,7 @@ test.after.each(async () => {
 test('ZooKeeper quorum lost: no leader, tasks unaffected; quorum back: a leader again, agent re-registered, task RUNNING', async () => {
   h = await Harness.start({ zk: true, zkSessionTimeoutSeconds: 4 });
   const zk = h.zk!;
-  await h.master();
-  await h.master();
+  await Promise.all([h.master(), h.master()]);
   const first = await h.leader();
   await h.agent({ hostname: 'zq-a1' });
   const fw = h.framework('zq', { failoverTimeoutSeconds: 120 });
