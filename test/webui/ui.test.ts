@@ -172,6 +172,22 @@ test('the roles page shows the shares the allocator reports', async () => {
   await screenshot(page(), 'roles');
 });
 
+test('the roles page sets a weight through the operator API, and shows the master’s refusal of a bad one', async () => {
+  await page().goto(`http://${cluster.http}/#/roles`);
+  await page().fill('[data-testid="role-name"]', 'batch');
+  await page().fill('[data-testid="role-weight"]', '3');
+  await page().click('[data-testid="set-weight"]');
+  await until('weight 3 on the page', async () => (await testIdText(page(), 'weight-batch')).trim(), (w) => w === '3');
+  const { roles } = await cluster.api('/api/v1/roles');
+  assert.is(roles.find((r: { name: string }) => r.name === 'batch').weight, 3);
+
+  await page().fill('[data-testid="role-weight"]', '-1');
+  await page().click('[data-testid="set-weight"]');
+  await until('the refusal', () => testIdText(page(), 'role-settings-status'), (t) => /^weights\.batch: must be a finite number above 0/.test(t));
+  assert.is((await testIdText(page(), 'weight-batch')).trim(), '3', 'nothing changed');
+  await screenshot(page(), 'roles-settings');
+});
+
 test('every page renders without a script error', async () => {
   const agents = await cluster.api('/api/v1/agents');
   const agent = agents.agents.find((a: { hostname: string }) => a.hostname === 'agent-1');

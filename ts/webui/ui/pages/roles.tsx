@@ -7,6 +7,7 @@ import { useQuery } from '../data/hooks.js';
 import { formatAmount, kindsOf, type Quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import type { Role } from '../data/types.js';
+import { RoleSettings } from './role-settings.js';
 
 interface Node {
   name: string;
@@ -114,6 +115,7 @@ export function RolesPage({ store }: { store: ClusterStore }) {
             </tbody>
           </table>
         </div>
+        <RoleSettings store={store} />
         <p class="muted small">
           Share: the role's dominant share of what its subtree holds (offered + used), divided by its weight; among siblings, the lowest is offered to first.
         </p>
