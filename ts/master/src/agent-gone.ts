@@ -49,6 +49,7 @@ export async function markGone(m: Master, agent: AgentRecord): Promise<void> {
   if (agent.state !== 'unreachable' || m.stopped || m.agents.get(agent.id) !== agent) return;
   // Re-registrations are refused from here on, also while the write is in flight.
   agent.state = 'removed';
+  m.admittedAgents.delete(agent.id);
   try {
     await m.registry.removeAgent(agent.id);
   } catch (err) {

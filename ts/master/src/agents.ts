@@ -11,7 +11,7 @@ import {
   idProblem,
   toAllocatorAttributes,
   toAllocatorResources,
-  type AgentInfo,
+  AgentInfo,
 } from '@tessera/common';
 
 import { remainingAfterRecovery, scheduleGone, stopGoneTimer } from './agent-gone.js';
@@ -69,6 +69,7 @@ export function recoverAgents(m: Master, agents: readonly RegisteredAgent[]): vo
       scheduleGone(m, record, remainingAfterRecovery(m, entry.unreachableAt));
     } else {
       m.recoveringAgents.add(entry.info.id);
+      m.admittedAgents.set(entry.info.id, Buffer.from(AgentInfo.encode(entry.info).finish()));
     }
   }
   if (m.recoveringAgents.size === 0) return;
@@ -103,6 +104,8 @@ export function recoverAgents(m: Master, agents: readonly RegisteredAgent[]): vo
 function recordUnreachable(m: Master, agent: AgentRecord): void {
   const at = new Date();
   agent.unreachableAt = at;
+  // Before the write: a re-registration from now on writes the admission again (after this, in the registry's order).
+  m.admittedAgents.delete(agent.id);
   m.registry.markAgentUnreachable(agent.id, at).catch((err: unknown) => {
     m.log.error({ err, agent: agent.id }, 'registry: could not mark the agent unreachable');
   });
@@ -142,8 +145,14 @@ export function newAgentRecord(checked: CheckedAgent): AgentRecord {
 }
 
 export async function persist(m: Master, info: AgentInfo): Promise<void> {
+  // An agent the registry already holds as reachable, unchanged (the usual
+  // re-registration after a master failover), needs no write: 10,000 agents
+  // coming back would otherwise rewrite every registry shard many times over.
+  const bytes = Buffer.from(AgentInfo.encode(info).finish());
+  if (m.admittedAgents.get(info.id)?.equals(bytes)) return;
   try {
     await m.registry.admitAgent(info);
+    m.admittedAgents.set(info.id, bytes);
   } catch (err) {
     m.log.error({ err, agent: info.id }, 'registry: could not admit the agent');
     throw new AgentRefused(`registry: could not admit the agent (${(err as Error).message}); retry later`);

@@ -59,6 +59,8 @@ export class Master {
   readonly agents = new Map<string, AgentRecord>();
   /** Agents in the registry that have not re-registered with this master yet. */
   readonly recoveringAgents = new Set<string>();
+  /** What the registry holds for each agent it has as reachable (AgentInfo bytes): an unchanged re-registration writes nothing. */
+  readonly admittedAgents = new Map<string, Buffer>();
   readonly removedAgentIds: Set<string>;
 
   readonly completedTasks: TaskRecord[] = [];
