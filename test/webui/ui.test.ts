@@ -235,4 +235,15 @@ test('against a master without /api/v1 the dashboard and tasks page read /state 
   }
 });
 
+test('a framework torn down from its page ends its tasks and moves to the completed frameworks', async () => {
+  page().once('dialog', (d) => void d.accept());
+  await page().goto(`http://${cluster.http}/#/frameworks/${batch.frameworkId()}`);
+  await page().click('[data-testid="teardown"]');
+  await page().goto(`http://${cluster.http}/#/frameworks`);
+  await page().locator(`[data-testid="completed-frameworks"] tr[data-key="${batch.frameworkId()}"]`).waitFor({ timeout: 20_000 });
+  const { tasks } = await cluster.api(`/api/v1/tasks?framework=${batch.frameworkId()}`);
+  assert.ok(tasks.length > 0 && tasks.every((t: { state: string }) => t.state === 'KILLED'), 'every batch task KILLED');
+  assert.is(await page().locator(`[data-testid="frameworks"] tr[data-key="${batch.frameworkId()}"]`).count(), 0);
+});
+
 test.run();

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { Ago, KeyValues, ResourceTable, Section, StateBadge } from '../components/bits.js';
 import { Pager } from '../components/pager.js';
 import { Table, type Column } from '../components/table.js';
+import { postJson } from '../data/client.js';
 import { href, useQuery, type Route } from '../data/hooks.js';
 import { formatResources, quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
@@ -46,10 +47,11 @@ function FrameworkPage({ store, id, frameworks }: { store: ClusterStore; id: str
   if (!frameworks) return <p class="muted">Loading…</p>;
   const f = [...frameworks.frameworks, ...frameworks.completedFrameworks].find((x) => x.id === id);
   if (!f) return <p class="error">No framework {id}.</p>;
+  const completed = frameworks.completedFrameworks.some((x) => x.id === id);
   return (
     <div class="page" data-testid="framework-page">
       <div class="grid two">
-        <Section title={`Framework ${f.name}`}>
+        <Section title={`Framework ${f.name}`} actions={completed ? <span class="muted small">completed</span> : <Teardown store={store} framework={f} />}>
           <KeyValues
             items={[
               ['ID', <span class="mono">{f.id}</span>],
@@ -77,6 +79,29 @@ function FrameworkPage({ store, id, frameworks }: { store: ClusterStore; id: str
         <Table testId="framework-tasks" rows={tasks.data?.tasks ?? []} columns={taskColumns(new Map([[f.id, f.name]]))} rowKey={taskKey} pageSize={50} empty={tasks.data ? 'No tasks.' : 'Loading…'} />
         {tasks.data ? <Pager total={tasks.data.total} offset={offset} limit={50} onOffset={setOffset} /> : null}
       </Section>
+    </div>
+  );
+}
+
+/** Tears the framework down (as its failover timeout would): its tasks are killed and its id refused from then on. */
+function Teardown({ store, framework }: { store: ClusterStore; framework: Framework }) {
+  const [status, setStatus] = useState('');
+  const teardown = async (): Promise<void> => {
+    if (!confirm(`Tear down framework ${framework.name} (${framework.id})? Its tasks are killed and it cannot subscribe again.`)) return;
+    try {
+      await postJson('/api/v1/frameworks/teardown', { frameworkId: framework.id });
+      setStatus('torn down');
+      store.refreshSoon(0);
+    } catch (err) {
+      setStatus((err as Error).message);
+    }
+  };
+  return (
+    <div class="actions">
+      <button class="danger" onClick={() => void teardown()} data-testid="teardown">
+        Tear down
+      </button>
+      <small>{status}</small>
     </div>
   );
 }
