@@ -10,8 +10,7 @@ import type { Master } from './master.js';
 import { HttpError, operatorKill } from './operator-kill.js';
 import { operatorContext } from './operator/context.js';
 import { HANDLED, RawReply } from './operator/reply.js';
-import { OPERATOR_ROUTES, type Route } from './operator/routes.js';
-import { masterState } from './state.js';
+import { OPERATOR_ROUTES, sendState, type Route } from './operator/routes.js';
 import { serveWebuiOrSandbox } from './webui-proxy.js';
 
 /** Largest request body accepted (operator calls are small). */
@@ -41,7 +40,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 const ROUTES: Record<string, Route> = {
   ...OPERATOR_ROUTES,
   '/health': { method: 'GET', handle: () => ({ ok: true }) },
-  '/state': { method: 'GET', handle: (m) => masterState(m) },
+  '/state': { method: 'GET', handle: (m, _req, res) => sendState(m, res) },
   '/api/v1/tasks/kill': { method: 'POST', handle: async (m, req) => operatorKill(m, await readJson(req), req.headers) },
 };
 

@@ -207,3 +207,48 @@ export function masterState(m: Master): MasterState {
 export function offerState(o: OfferRecord): OfferState {
   return { id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, role: o.role, resources: o.resources };
 }
+
+const STATE_BATCH = 1000;
+
+/** The JSON of an array's items (no brackets), a batch at a time: short-lived objects, never the whole array at once. */
+export function* itemsJson<T>(items: Iterable<T>, toJson: (item: T) => unknown, batchSize = STATE_BATCH): Generator<string> {
+  let batch: unknown[] = [];
+  let first = true;
+  const flush = (): string => {
+    const text = JSON.stringify(batch);
+    batch = [];
+    const inner = text.slice(1, -1);
+    const out = first ? inner : `,${inner}`;
+    first = false;
+    return out;
+  };
+  for (const item of items) {
+    batch.push(toJson(item));
+    if (batch.length === batchSize) yield flush();
+  }
+  if (batch.length > 0) yield flush();
+}
+
+function* allTasks(m: Master): Generator<TaskRecord> {
+  for (const f of m.frameworks.values()) yield* f.tasks.values();
+}
+
+/**
+ * masterState(m) as JSON text, in pieces to write one after the other: the
+ * same document, but agents and tasks are converted and serialized a batch
+ * at a time. At 100,000 tasks the whole object graph plus one 46 MB string
+ * lived long enough to reach the old generation; batches die young. Written
+ * without yielding to the event loop, so the document is one consistent
+ * snapshot.
+ */
+export function* masterStateJson(m: Master): Generator<string> {
+  const head = { id: m.id, version: m.version, startedAt: m.startedAt.toISOString(), grpcAddress: m.grpcAddress, httpAddress: m.httpAddress };
+  yield `${JSON.stringify(head).slice(0, -1)},"agents":[`;
+  yield* itemsJson(m.agents.values(), (a) => agentState(m, a));
+  yield `],"frameworks":${JSON.stringify([...m.frameworks.values()].map((f) => frameworkState(m, f, false)))}`;
+  yield `,"completedFrameworks":${JSON.stringify(m.completedFrameworks.map((f) => frameworkState(m, f, true)))},"tasks":[`;
+  yield* itemsJson(allTasks(m), taskState);
+  yield '],"completedTasks":[';
+  yield* itemsJson(m.completedTasks.slice(-COMPLETED_TASKS_KEPT), taskState);
+  yield `],"offers":${JSON.stringify([...m.offers.all()].map(offerState))}}`;
+}

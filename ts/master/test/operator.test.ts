@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 
 import { ExecutorInfo_Type, Operation_Type, TaskState } from '@tessera/common';
 
+import { itemsJson } from '../src/state.js';
 import { EventReader, get, launch, post, report, until } from './operator-support.js';
 import { FakeAgent, TestScheduler, eventually, parseWire, startTestMaster, type TestMaster } from './support.js';
 
@@ -73,6 +74,8 @@ test('read endpoints match the cluster state while tasks run', async () => {
 
   const state = (await get(tm, '/api/v1/state')).json;
   const alias = (await get(tm, '/state')).json;
+  // Written a batch at a time, the same document as the state object.
+  assert.equal(state, JSON.parse(JSON.stringify(tm.master.state())));
   assert.is(state.tasks.length, 5);
   assert.equal(alias.tasks.map((t: { id: string }) => t.id), state.tasks.map((t: { id: string }) => t.id));
   assert.is(summary.offers, 2);
@@ -158,6 +161,15 @@ test('executors: a task group\'s executor with its resources and task count', as
   // used = the two tasks and the executor
   const cpus = (await get(tm, '/api/v1/state/summary')).json.resources.find((r: { name: string }) => r.name === 'cpus');
   assert.is(cpus.used, 2.5);
+});
+
+test('the state written in batches: the JSON of the whole array, whatever the batch boundaries', () => {
+  for (const n of [0, 1, 2, 3, 4, 5, 7]) {
+    const items = Array.from({ length: n }, (_, i) => ({ i, s: `x${i}` }));
+    const pieces = [...itemsJson(items, (x) => ({ ...x, twice: x.i * 2 }), 2)];
+    assert.equal(JSON.parse(`[${pieces.join('')}]`), items.map((x) => ({ ...x, twice: x.i * 2 })), `n=${n}`);
+    assert.is(pieces.length, Math.ceil(n / 2));
+  }
 });
 
 test('tasks: filters, search and pages', async () => {

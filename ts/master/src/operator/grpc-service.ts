@@ -16,7 +16,7 @@ import {
 
 import type { Master } from '../master.js';
 import { HttpError } from '../operator-kill.js';
-import { masterState } from '../state.js';
+import { masterStateJson } from '../state.js';
 import { agentCall, teardownFramework } from './calls.js';
 import { operatorContext } from './context.js';
 import { EVENT_TYPES } from './event-stream.js';
@@ -67,7 +67,14 @@ function unary<Req>(m: Master, run: (req: Req, metadata: Metadata) => unknown): 
 export function operatorService(m: Master): OperatorServiceServer {
   const ctx = operatorContext(m);
   return {
-    getState: unary(m, () => masterState(m)),
+    getState: (_call, callback) => {
+      try {
+        callback(null, { json: [...masterStateJson(m)].join('') });
+      } catch (err) {
+        m.log.error({ err }, 'operator call failed');
+        callback(rpcError(err));
+      }
+    },
     getSummary: unary(m, () => summary(m, ctx.modes)),
     getFrameworks: unary(m, () => frameworks(m)),
     getAgents: unary(m, (r) => agents(m, ctx.modes, params({ state: r.state, q: r.q, offset: r.offset, limit: r.limit }))),

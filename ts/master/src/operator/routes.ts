@@ -5,13 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Master } from '../master.js';
-import { masterState } from '../state.js';
+import { masterStateJson } from '../state.js';
 import { agentCall, teardownFramework } from './calls.js';
 import { operatorContext } from './context.js';
 import { guardOperator } from './guard.js';
 import { logs } from './log-ring.js';
 import { agents, executors, flags, frameworks, health, leader, offers, tasks, version } from './queries.js';
-import { RawReply } from './reply.js';
+import { HANDLED, RawReply } from './reply.js';
 import { roles, setQuota, setWeights } from './roles.js';
 import { summary } from './summary.js';
 import { onlyParams } from './validate.js';
@@ -23,6 +23,14 @@ export interface Route {
 
 function query(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://master').searchParams;
+}
+
+/** The whole state, written a piece at a time (masterStateJson). */
+export function sendState(m: Master, res: ServerResponse): typeof HANDLED {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  for (const piece of masterStateJson(m)) res.write(piece);
+  res.end();
+  return HANDLED;
 }
 
 /** A GET without query parameters (one given is a mistake worth a 400). */
@@ -37,7 +45,13 @@ function plain(fn: (m: Master) => unknown): Route {
 }
 
 export const OPERATOR_ROUTES: Record<string, Route> = {
-  '/api/v1/state': plain((m) => masterState(m)),
+  '/api/v1/state': {
+    method: 'GET',
+    handle: (m, req, res) => {
+      onlyParams(query(req), []);
+      return sendState(m, res);
+    },
+  },
   '/api/v1/state/summary': plain((m) => summary(m, operatorContext(m).modes)),
   '/api/v1/frameworks': plain(frameworks),
   '/api/v1/agents': { method: 'GET', handle: (m, req) => agents(m, operatorContext(m).modes, query(req)) },
