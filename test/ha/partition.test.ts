@@ -1,5 +1,6 @@
 // An agent cut off from its master (a TcpProxy blackholing its connection: no
-// FIN, no RST, bytes just stop), or frozen (SIGSTOP), for less and for more
+// FIN, no RST, bytes just stop; or resetting it and refusing new ones), or
+// frozen (SIGSTOP), for less and for more
 // than the ping budget (ping every 0.5 s, 4 missed → unreachable: about 2 s).
 //
 //   shorter: nothing happens — no update, the agent stays active;
@@ -92,6 +93,14 @@ test('partition longer than the ping budget (5 s blackhole): UNREACHABLE / LOST,
   await longOutage(
     'blackhole',
     (a) => a.proxy!.blackhole(),
+    (a) => a.proxy!.heal(),
+  );
+});
+
+test('agent connection reset and refused (cut) past the ping budget: the same, once connections pass again', async () => {
+  await longOutage(
+    'cut',
+    (a) => a.proxy!.cut(),
     (a) => a.proxy!.heal(),
   );
 });
