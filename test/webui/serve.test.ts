@@ -117,6 +117,13 @@ test('the master relays an agent’s sandbox files: browse, read, download', asy
   assert.is(await download.text(), 'to stdout\n');
 });
 
+test('the master relays an agent’s /containers', async () => {
+  const agentId = cluster.agents[0]!.id!;
+  const res = await fetch(`${base}/agents/${agentId}/containers`);
+  assert.is(res.status, 200);
+  assert.ok(Array.isArray(await res.json()), 'a list of containers');
+});
+
 test('the sandbox proxy: unknown agent 404, bad id 400, other methods 405, the agent’s own refusals passed on', async () => {
   const unknown = await fetch(`${base}/agents/no-such-agent/files/browse?framework_id=f&task_id=t`);
   assert.is(unknown.status, 404);

@@ -207,6 +207,13 @@ test('every page renders without a script error', async () => {
   }
   await page().goto(`http://${cluster.http}/#/agents/${agent.id}`);
   assert.is((await testIdText(page(), 'attr-rack')).trim(), 'r1');
+  // The agent's containers, through the master's proxy: one per running task there.
+  const running = (await cluster.api(`/api/v1/tasks?agent=${agent.id}&state=RUNNING`)).tasks.map((t: { id: string }) => t.id).sort();
+  await until(
+    'the agent’s containers',
+    async () => (await page().locator('[data-testid="containers"] tbody tr[data-key] td:first-child').allTextContents()).sort(),
+    (shown) => JSON.stringify(shown) === JSON.stringify(running),
+  );
   await page().goto(`http://${cluster.http}/#/log`);
   // The master logged the agents' registration; the log page shows it.
   await until('the master log', async () => (await page().locator('[data-testid="master-log"]').textContent()) ?? '', (t) => /agent/i.test(t) && t.includes('INFO'));

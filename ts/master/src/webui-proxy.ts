@@ -2,12 +2,13 @@
 //
 //   GET /, /assets/…                                  the bundled UI (@tessera/webui)
 //   GET /agents/<agentId>/files/{browse,read,download}?…  an agent's sandbox files, proxied
+//   GET /agents/<agentId>/containers                       its containers' usage, proxied
 //
 // The UI runs on the master's origin and an agent sends no CORS headers, so
-// the master relays sandbox reads to the agent's HTTP address. Only agents the
+// the master relays these reads to the agent's HTTP address. Only agents the
 // master knows are reachable this way (the id picks the address: no request
-// can aim the master at an arbitrary host), only the three read-only /files
-// endpoints, and only GET/HEAD; the agent validates the query itself.
+// can aim the master at an arbitrary host), only these read-only endpoints,
+// and only GET/HEAD; the agent validates the query itself.
 
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
@@ -16,16 +17,16 @@ import { serveWebui } from '@tessera/webui';
 
 import type { Master } from './master.js';
 
-const SANDBOX_PATH = /^\/agents\/([^/]+)\/files\/(browse|read|download)$/;
+const AGENT_PATH = /^\/agents\/([^/]+)\/(files\/browse|files\/read|files\/download|containers)$/;
 
 /** How long the agent may take to start answering. */
 const AGENT_TIMEOUT_MS = 15_000;
 
-/** Serves `req` if it is for the UI or an agent's sandbox; false otherwise. */
+/** Serves `req` if it is for the UI or an agent's sandbox or containers; false otherwise. */
 export function serveWebuiOrSandbox(m: Master, req: IncomingMessage, res: ServerResponse): boolean {
   if (serveWebui(req, res)) return true;
   const url = new URL(req.url ?? '/', 'http://master');
-  const match = SANDBOX_PATH.exec(url.pathname);
+  const match = AGENT_PATH.exec(url.pathname);
   if (!match) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     json(res, 405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }, { allow: 'GET' });
@@ -47,7 +48,7 @@ export function serveWebuiOrSandbox(m: Master, req: IncomingMessage, res: Server
     json(res, 404, { error: `no agent '${agentId}'` });
     return true;
   }
-  relay(m, agent.info.address, `/files/${match[2]}${url.search}`, req, res);
+  relay(m, agent.info.address, `/${match[2]}${url.search}`, req, res);
   return true;
 }
 

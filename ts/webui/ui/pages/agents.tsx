@@ -12,6 +12,7 @@ import { href, setQuery, useQuery, type Route } from '../data/hooks.js';
 import { formatAmount, minus, quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import type { AgentRow } from '../data/types.js';
+import { Containers } from './containers.js';
 import { taskColumns, taskKey } from './task-columns.js';
 
 const PAGE = 50;
@@ -142,6 +143,9 @@ function AgentPage({ store, id }: { store: ClusterStore; id: string }) {
             ['Idle', minus(minus(total, used), offered)],
           ]}
         />
+      </Section>
+      <Section title="Containers">
+        <Containers store={store} agentId={a.id} />
       </Section>
       <Section title="Tasks">
         <Table testId="agent-tasks" rows={tasks.data?.tasks ?? []} columns={taskColumns(names)} rowKey={taskKey} pageSize={PAGE} empty={tasks.data ? 'No tasks.' : 'Loading…'} />
