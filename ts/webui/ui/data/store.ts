@@ -30,6 +30,13 @@ export interface Connection {
 const BASE_INTERVAL_MS = 2000;
 const STREAM_INTERVAL_MS = 5000;
 const EVENT_COALESCE_MS = 150;
+/**
+ * Refreshes start at least this far apart, and at least 3× the last one's
+ * time: a busy cluster sends events all the time (offers come and go), and
+ * the summary costs the master a pass over every task, so the UI must not
+ * take more than a fraction of the master's time however fast events come.
+ */
+const MIN_GAP_MS = 500;
 const STREAM_RETRY_MS = 10_000;
 
 export class ClusterStore {
@@ -58,6 +65,9 @@ export class ClusterStore {
   #inFlight = false;
   #again = false;
   #failures = 0;
+  /** When the last refresh started, and when the next is set to (performance.now() ms). */
+  #lastStart = -Infinity;
+  #due?: number;
 
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -78,15 +88,20 @@ export class ClusterStore {
     this.#events?.close();
   }
 
-  /** Refreshes soon (events arriving together cause one refresh). */
+  /** Refreshes soon (events arriving together cause one refresh, and refreshes keep their distance). */
   refreshSoon(delayMs = EVENT_COALESCE_MS): void {
     if (!this.#running) return;
     if (this.#inFlight) {
       this.#again = true;
       return;
     }
+    const gap = Math.max(MIN_GAP_MS, 3 * (this.connection.fetchMs ?? 0));
+    const wait = Math.max(delayMs, this.#lastStart + gap - performance.now());
+    // An earlier refresh already set for sooner stays.
+    if (this.#due !== undefined && this.#due <= performance.now() + wait) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.refresh(), delayMs);
+    this.#due = performance.now() + wait;
+    this.#timer = setTimeout(() => void this.refresh(), wait);
   }
 
   async refresh(): Promise<void> {
@@ -96,6 +111,8 @@ export class ClusterStore {
     }
     this.#inFlight = true;
     clearTimeout(this.#timer);
+    this.#due = undefined;
+    this.#lastStart = performance.now();
     let next = BASE_INTERVAL_MS;
     try {
       const started = performance.now();
@@ -118,9 +135,11 @@ export class ClusterStore {
     if (!this.#running) return;
     if (this.#again) {
       this.#again = false;
-      next = EVENT_COALESCE_MS;
+      this.refreshSoon();
+      return;
     }
     clearTimeout(this.#timer);
+    this.#due = performance.now() + next;
     this.#timer = setTimeout(() => void this.refresh(), next);
   }
 
