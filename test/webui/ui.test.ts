@@ -96,6 +96,13 @@ test('launching and killing a task updates the dashboard live, without a reload'
   assert.is(await page().locator(`[data-testid="active-tasks"] tr[data-key$="/${victim}"]`).count(), 0);
   // Still the page that was loaded first: the changes came in live.
   assert.is(await page().evaluate(() => (globalThis as unknown as { loadedOnce?: number }).loadedOnce), 1);
+  // The throughput chart's counts come from the event stream: the launch and the kill are in them.
+  const counted = await page().evaluate(() => {
+    const { store } = (globalThis as unknown as { tessera: { store: { history: { buckets: Array<{ launched: number; completed: number }> } } } }).tessera;
+    return store.history.buckets.reduce((n, b) => ({ launched: n.launched + b.launched, completed: n.completed + b.completed }), { launched: 0, completed: 0 });
+  });
+  assert.ok(counted.launched >= 1, `launches counted from the stream (${counted.launched})`);
+  assert.ok(counted.completed >= 1, `completions counted from the stream (${counted.completed})`);
   await screenshot(page(), 'dashboard-after-kill');
 });
 
