@@ -114,13 +114,34 @@ function sumMany(lists: Iterable<readonly Resource[]>): Resource[] {
   return sumResources([once]);
 }
 
-export function agentState(m: Master, a: AgentRecord): AgentState {
+/** Outstanding offers by agent id, built once for a whole listing (not a scan of every offer per agent). */
+export function offersByAgent(m: Master): Map<string, OfferRecord[]> {
+  const byAgent = new Map<string, OfferRecord[]>();
+  for (const o of m.offers.all()) {
+    const list = byAgent.get(o.agentId);
+    if (list) list.push(o);
+    else byAgent.set(o.agentId, [o]);
+  }
+  return byAgent;
+}
+
+function* heldOn(a: AgentRecord): Generator<Resource[]> {
+  for (const t of a.tasks.values()) if (!t.freed) yield t.resources;
+  for (const e of a.executors.values()) if (!e.freed) yield e.resources;
+}
+
+/**
+ * An agent as /state shows it. Used and offered come from the master's own
+ * records (tasks and executors not yet freed, outstanding offers), which is
+ * what it charged the allocator with: asking the allocator for each agent's
+ * view was a quarter of a /state at 10,000 agents.
+ */
+export function agentState(m: Master, a: AgentRecord, offers: Map<string, OfferRecord[]> = offersByAgent(m)): AgentState {
   let used: Resource[] = [];
   let offered: Resource[] = [];
   if (a.inAllocator) {
-    const view = m.allocator.agent(a.id);
-    used = sumResources(view.used.map((u) => u.resources));
-    offered = sumResources(view.offered.map((o) => o.resources));
+    used = sumMany(heldOn(a));
+    offered = sumMany((offers.get(a.id) ?? []).map((o) => o.resources));
   }
   return {
     id: a.id,
@@ -189,13 +210,14 @@ export function taskState(t: TaskRecord): TaskState {
 }
 
 export function masterState(m: Master): MasterState {
+  const offers = offersByAgent(m);
   return {
     id: m.id,
     version: m.version,
     startedAt: m.startedAt.toISOString(),
     grpcAddress: m.grpcAddress,
     httpAddress: m.httpAddress,
-    agents: [...m.agents.values()].map((a) => agentState(m, a)),
+    agents: [...m.agents.values()].map((a) => agentState(m, a, offers)),
     frameworks: [...m.frameworks.values()].map((f) => frameworkState(m, f, false)),
     completedFrameworks: m.completedFrameworks.map((f) => frameworkState(m, f, true)),
     tasks: [...m.frameworks.values()].flatMap((f) => [...f.tasks.values()].map(taskState)),
@@ -244,7 +266,8 @@ function* allTasks(m: Master): Generator<TaskRecord> {
 export function* masterStateJson(m: Master): Generator<string> {
   const head = { id: m.id, version: m.version, startedAt: m.startedAt.toISOString(), grpcAddress: m.grpcAddress, httpAddress: m.httpAddress };
   yield `${JSON.stringify(head).slice(0, -1)},"agents":[`;
-  yield* itemsJson(m.agents.values(), (a) => agentState(m, a));
+  const offers = offersByAgent(m);
+  yield* itemsJson(m.agents.values(), (a) => agentState(m, a, offers));
   yield `],"frameworks":${JSON.stringify([...m.frameworks.values()].map((f) => frameworkState(m, f, false)))}`;
   yield `,"completedFrameworks":${JSON.stringify(m.completedFrameworks.map((f) => frameworkState(m, f, true)))},"tasks":[`;
   yield* itemsJson(allTasks(m), taskState);

@@ -7,7 +7,7 @@ import { TaskState } from '@tessera/common';
 
 import { COMPLETED_TASKS_KEPT, type Master } from '../master.js';
 import type { AgentRecord } from '../model.js';
-import { agentState, frameworkState, offerState, taskState, type AgentState, type FrameworkState, type OfferState, type TaskState as TaskJson } from '../state.js';
+import { agentState, frameworkState, offerState, offersByAgent, taskState, type AgentState, type FrameworkState, type OfferState, type TaskState as TaskJson } from '../state.js';
 import type { TaskRecord } from '../tasks.js';
 import type { AgentModes, OperatorAgentState } from './agent-modes.js';
 import { liveTaskCount } from './agent-modes.js';
@@ -29,9 +29,9 @@ export interface AgentEntry extends AgentState {
   executorCount: number;
 }
 
-export function agentEntry(m: Master, modes: AgentModes, a: AgentRecord): AgentEntry {
+export function agentEntry(m: Master, modes: AgentModes, a: AgentRecord, offers = offersByAgent(m)): AgentEntry {
   return {
-    ...agentState(m, a),
+    ...agentState(m, a, offers),
     operatorState: modes.state(a.id),
     category: agentCategory(a, modes),
     connected: a.stream !== undefined && !a.stream.closed,
@@ -50,11 +50,12 @@ export function agents(m: Master, modes: AgentModes, params: URLSearchParams): {
   const limit = intParam(params, 'limit', MAX_AGENTS_PAGE, 1, MAX_AGENTS_PAGE);
   const page: AgentEntry[] = [];
   let total = 0;
+  const offers = offersByAgent(m);
   for (const a of m.agents.values()) {
     if (a.state === 'removed') continue;
     if (category !== undefined && agentCategory(a, modes) !== category) continue;
     if (q !== '' && !a.id.toLowerCase().includes(q) && !a.info.hostname.toLowerCase().includes(q)) continue;
-    if (total >= offset && page.length < limit) page.push(agentEntry(m, modes, a));
+    if (total >= offset && page.length < limit) page.push(agentEntry(m, modes, a, offers));
     total++;
   }
   return { total, offset, limit, agents: page };
