@@ -68,6 +68,9 @@ test('standby redirects, the leader fails, the standby leads with the agent and 
   const redirect = await fetch(`http://${second.httpAddress}/state`, { redirect: 'manual' });
   assert.is(redirect.status, 307);
   assert.is(redirect.headers.get('location'), `http://${first.httpAddress}/state`);
+  // Its own metrics, not the leader's: a scrape of every master shows which one leads.
+  assert.match(await (await fetch(`http://${second.httpAddress}/metrics`)).text(), /^tessera_master_leading 0$/m);
+  assert.match(await (await fetch(`http://${first.httpAddress}/metrics`)).text(), /^tessera_master_leading 1$/m);
 
   agent = await startAgent({ master: url, workDir: join(dir, 'agent'), port: 0, resources: 'cpus:2;mem:1024;disk:1024', logger: logger.child({ agent: 1 }), containerizers: ['posix'] });
   const agentId = await withTimeout(agent.registered, 15_000, 'agent registration through ZooKeeper');

@@ -1,5 +1,6 @@
 // What every master's HTTP server does before the leading master's routes:
-// GET /health answers on every master (leading or not, and who leads), and a
+// GET /health answers on every master (leading or not, and who leads), GET
+// /metrics on a standby gives its own (tessera_master_leading 0), and a
 // master that does not lead sends other requests to the leader — 307 to its
 // HTTP address, which keeps the method and body — or answers 503 while no
 // leader is known.
@@ -40,6 +41,17 @@ export function frontHandler(opts: FrontOptions): RequestListener {
       });
     }
     if (handler) return handler(req, res);
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      // A standby's own metrics, not the leader's: scraping every master must show who does not lead.
+      const text = [
+        '# HELP tessera_master_leading 1 while this master is the leader',
+        '# TYPE tessera_master_leading gauge',
+        'tessera_master_leading 0',
+        '',
+      ].join('\n');
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
     const leader = opts.leader();
     if (leader?.httpAddress && leader.id !== opts.masterId) {
       const location = `http://${leader.httpAddress}${url.pathname}${url.search}`;
