@@ -43,8 +43,11 @@ export async function startUiCluster(agents = 2, resources = 'cpus:4;mem:4096;di
   let master: MasterHandle | undefined;
   const stop = async (): Promise<void> => {
     await Promise.allSettled(handles.map((a) => a.stop()));
-    await master?.stop();
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await master?.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   };
   try {
     // A real logger at info (into a sink, not the test's output), so the master keeps a log for the UI to show.

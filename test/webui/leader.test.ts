@@ -83,8 +83,9 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await browsing?.close();
-  await former?.close();
+  // Each step even if one before it fails.
+  await browsing?.close().catch(() => undefined);
+  await former?.close().catch(() => undefined);
   await cluster?.stop();
 });
 

@@ -30,7 +30,8 @@ test.before(async () => {
 
 test.after(async () => {
   closeFrameworks();
-  await browsing?.close();
+  // Each step even if one before it fails: a browser that will not close must not leave the cluster running.
+  await browsing?.close().catch(() => undefined);
   await cluster?.stop();
 });
 
