@@ -2,7 +2,8 @@
 
 import type { ComponentChildren } from 'preact';
 
-import { href, useRoute, useStore } from './data/hooks.js';
+import { useStore } from './data/hooks.js';
+import { href, useRoute } from './data/route.js';
 import type { ClusterStore } from './data/store.js';
 import { AgentsPage } from './pages/agents.js';
 import { Dashboard } from './pages/dashboard.js';

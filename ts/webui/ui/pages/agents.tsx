@@ -8,7 +8,8 @@ import { Ago, KeyValues, ResourceTable, Section, StateBadge } from '../component
 import { Pager } from '../components/pager.js';
 import { Table } from '../components/table.js';
 import { postJson } from '../data/client.js';
-import { href, setQuery, useQuery, type Route } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { href, setQuery, type Route } from '../data/route.js';
 import { formatAmount, minus, quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import type { AgentRow } from '../data/types.js';

@@ -7,7 +7,8 @@ import { useRef } from 'preact/hooks';
 
 import { Table } from '../components/table.js';
 import { getJson } from '../data/client.js';
-import { href, useQuery } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { href } from '../data/route.js';
 import { formatAmount } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import { shortId } from './task-columns.js';

@@ -5,7 +5,8 @@
 import { Ago, KeyValues, Loading, ResourceTable, Section, Stat } from '../components/bits.js';
 import { Chart } from '../components/chart.js';
 import { Table } from '../components/table.js';
-import { href, useQuery } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { href } from '../data/route.js';
 import type { Quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import { TERMINAL_STATES, type ClusterSummary, type Task } from '../data/types.js';

@@ -7,7 +7,8 @@ import { Ago, KeyValues, ResourceTable, Section, StateBadge } from '../component
 import { Pager } from '../components/pager.js';
 import { Table, type Column } from '../components/table.js';
 import { postJson } from '../data/client.js';
-import { href, useQuery, type Route } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { href, type Route } from '../data/route.js';
 import { formatResources, quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 import type { Framework } from '../data/types.js';

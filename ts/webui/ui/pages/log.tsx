@@ -2,7 +2,8 @@
 // filterable by level, and downloadable as the raw JSON lines.
 
 import { Section } from '../components/bits.js';
-import { setQuery, useQuery, type Route } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { setQuery, type Route } from '../data/route.js';
 import type { ClusterStore } from '../data/store.js';
 import type { LogLine } from '../data/types.js';
 

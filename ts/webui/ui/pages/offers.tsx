@@ -2,7 +2,8 @@
 
 import { Section } from '../components/bits.js';
 import { Table } from '../components/table.js';
-import { href, useQuery } from '../data/hooks.js';
+import { useQuery } from '../data/hooks.js';
+import { href } from '../data/route.js';
 import { formatResources, quantities } from '../data/resources.js';
 import type { ClusterStore } from '../data/store.js';
 

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { Section } from '../components/bits.js';
 import { getJson } from '../data/client.js';
-import { href, setQuery, type Route } from '../data/hooks.js';
+import { href, setQuery, type Route } from '../data/route.js';
 import type { FileChunk, SandboxEntry } from '../data/types.js';
 
 /** How much of a file the tail shows at first, and keeps at most. */

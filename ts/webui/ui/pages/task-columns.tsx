@@ -2,7 +2,7 @@
 
 import { Ago, StateBadge } from '../components/bits.js';
 import type { Column } from '../components/table.js';
-import { href } from '../data/hooks.js';
+import { href } from '../data/route.js';
 import { formatResources } from '../data/resources.js';
 import type { Task } from '../data/types.js';
 
