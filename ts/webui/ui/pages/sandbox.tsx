@@ -54,7 +54,14 @@ function Tail({ target, path }: { target: Target; path: string }) {
         }
         for (;;) {
           const chunk = await getJson<FileChunk>(filesUrl(target, 'read', { path, offset }));
-          if (stopped || chunk.data === '') break;
+          if (stopped) break;
+          if (chunk.size < offset) {
+            // Truncated (or replaced) under us: start over from its new end.
+            offset = Math.max(0, chunk.size - TAIL_START_BYTES);
+            setText('');
+            continue;
+          }
+          if (chunk.data === '') break;
           offset += utf8.encode(chunk.data).length;
           const el = pre.current;
           const atBottom = !el || el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
