@@ -2,14 +2,16 @@
 // task, and start it again on its work dir (native containers, which the
 // agent re-attaches): the update is delivered again with its own uuid, the
 // task keeps running, nothing already acknowledged comes again, and the
-// task's later updates follow in order. (A task that *ended* while its
-// updates waited: pending/agent-restart-ended-task.pending.ts.)
+// task's later updates follow in order. And a task that *ended* while its
+// updates waited: they all come, once each, in order (not LOST).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { Harness } from './harness.ts';
-import { sleep } from './util.ts';
+import { isTerminal } from './oracle.ts';
+import { runningTasks } from './task-processes.ts';
+import { sleep, until } from './util.ts';
 
 let h: Harness | undefined;
 
@@ -55,6 +57,30 @@ test('agent kill -9 with an unacknowledged RUNNING: resent after the restart wit
 
   assert.equal(distinctStates(fw.updates('ra-long')), ['STARTING', 'RUNNING', 'KILLED'], h.oracle.dump());
   assert.is(fw.updates('ra-long').filter((u) => u.state === 'STARTING').length, 1, 'STARTING (acknowledged) never again');
+  assert.equal(h.oracle.violations, [], h.oracle.dump());
+  assert.equal(h.oracle.verify(), []);
+});
+
+test('agent kill -9 while a task that already ended waits behind its unacknowledged STARTING: after the restart its RUNNING and FINISHED follow, each once, in order', async () => {
+  h = await Harness.start();
+  await h.master();
+  const agent = await h.agent({ containerizers: 'native' });
+  const fw = h.framework('ended', { holdAcks: true });
+  fw.launch([{ taskId: 'ra-quick', command: 'exit 0' }]);
+  const starting = await h.waitForUpdate(fw.name, (u) => u.taskId === 'ra-quick' && u.state === 'STARTING');
+  // It exits at once; its RUNNING and FINISHED queue on the agent behind the head.
+  await until(() => !runningTasks(h!.dir).has(`${fw.frameworkId()}/ra-quick`), 5000, 'ra-quick exited');
+  await sleep(300);
+  assert.equal([...new Set(fw.updates('ra-quick').map((u) => u.state))], ['STARTING'], 'nothing past the unacknowledged head');
+
+  await agent.kill();
+  await agent.restart();
+  fw.holdAcks(false);
+  await h.waitForUpdate(fw.name, (u) => u.taskId === 'ra-quick' && isTerminal(u.state), 20_000, 'ra-quick terminal');
+  await sleep(1500); // room for a wrong resend
+  await h.oracle.settle();
+  assert.equal(distinctStates(fw.updates('ra-quick')), ['STARTING', 'RUNNING', 'FINISHED'], h.oracle.dump());
+  assert.is(fw.updates('ra-quick')[0]!.uuid, starting.uuid, 'the STARTING seen before the kill');
   assert.equal(h.oracle.violations, [], h.oracle.dump());
   assert.equal(h.oracle.verify(), []);
 });
