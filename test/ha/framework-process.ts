@@ -26,7 +26,7 @@ type Command =
   | { op: 'ack'; uuid: string }
   | { op: 'ackAll' }
   | { op: 'hold'; value: boolean }
-  | { op: 'reconcile'; taskIds?: string[] }
+  | { op: 'reconcile'; taskIds?: Array<string | { taskId: string; agentId: string }> }
   | { op: 'kill'; taskId: string }
   | { op: 'close' };
 

@@ -198,7 +198,7 @@ export interface FrameworkHandle {
   ack(uuid: string): void;
   ackAll(): void;
   holdAcks(hold: boolean): void;
-  reconcile(taskIds?: string[]): void;
+  reconcile(tasks?: Array<string | { taskId: string; agentId: string }>): void;
   kill(taskId: string): void;
   /** The events it reported, in order. */
   events(): FrameworkEvent[];
@@ -217,7 +217,7 @@ export class InProcessFramework implements FrameworkHandle {
   ack = (uuid: string): void => this.sdk.ack(uuid);
   ackAll = (): void => this.sdk.ackAll();
   holdAcks = (hold: boolean): void => this.sdk.setHoldAcks(hold);
-  reconcile = (taskIds?: string[]): void => void this.sdk.reconcile(taskIds).catch(() => undefined);
+  reconcile = (tasks?: Array<string | { taskId: string; agentId: string }>): void => void this.sdk.reconcile(tasks).catch(() => undefined);
   kill = (taskId: string): void => void this.sdk.kill(taskId).catch(() => undefined);
   close = (): void => this.sdk.close();
 }
@@ -261,7 +261,7 @@ export class FrameworkProcess implements FrameworkHandle {
   ack = (uuid: string): void => this.send({ op: 'ack', uuid });
   ackAll = (): void => this.send({ op: 'ackAll' });
   holdAcks = (hold: boolean): void => this.send({ op: 'hold', value: hold });
-  reconcile = (taskIds?: string[]): void => this.send({ op: 'reconcile', taskIds });
+  reconcile = (tasks?: Array<string | { taskId: string; agentId: string }>): void => this.send({ op: 'reconcile', taskIds: tasks });
   kill = (taskId: string): void => this.send({ op: 'kill', taskId });
 
   async ready(timeoutMs = 20_000): Promise<void> {

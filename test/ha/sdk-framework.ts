@@ -234,8 +234,9 @@ export class SdkFramework {
     if (!hold) this.ackAll();
   }
 
-  reconcile(taskIds: string[] = []): Promise<void> {
-    return this.client.reconcile(taskIds.map((taskId) => ({ taskId })));
+  /** Explicit reconciliation of these tasks (by id, or with the agent they are on); none: implicit. */
+  reconcile(tasks: Array<string | { taskId: string; agentId: string }> = []): Promise<void> {
+    return this.client.reconcile(tasks.map((t) => (typeof t === 'string' ? { taskId: t } : t)));
   }
 
   kill(taskId: string): Promise<void> {
