@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { Operation_Type, TaskState, type Task } from '@tessera/common';
+import { TaskState, type Task } from '@tessera/common';
 
-import { FakeAgent, TestScheduler, eventually, parseWire, startTestMaster } from './support.js';
+import { FakeAgent, TestScheduler, eventually, launchSleep, parseWire, startTestMaster } from './support.js';
 
 function runningTask(taskId: string, frameworkId: string, agentId: string): Task {
   return {
@@ -43,14 +43,7 @@ test('a framework away when the master restarts keeps its deadline; past it the 
     await s.subscribe({ name: 'leaves', failoverTimeout: 2 });
     const agentId = await a.register();
     const [offer] = await s.offers();
-    assert.is(
-      await s.call('accept', {
-        header: s.header,
-        offerIds: [offer!.id],
-        operations: [{ type: Operation_Type.LAUNCH, launch: { taskInfos: [{ taskId: 'orphan', name: 'orphan', resources: parseWire('cpus:1;mem:128'), command: { value: 'sleep 1000', shell: true } }] } }],
-      }),
-      null,
-    );
+    assert.is(await launchSleep(s, offer!.id, 'orphan'), null);
     await a.inbox.next((m) => m.runTask !== undefined, 'RunTask');
     const frameworkId = s.frameworkId;
     s.close(); // the scheduler goes: its 2 s failover timeout starts, and goes to the registry

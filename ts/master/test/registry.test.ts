@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { AgentInfo, FrameworkInfo, Operation_Type, TaskState } from '@tessera/common';
 
 import { FileRegistry, startMaster } from '../src/index.js';
-import { FakeAgent, TestScheduler, eventually, parseWire, rejects, startTestMaster } from './support.js';
+import { FakeAgent, TestScheduler, eventually, launchSleep, parseWire, rejects, startTestMaster } from './support.js';
 
 test('FileRegistry: changes are durable, serialized, and read back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-registry-'));
@@ -80,14 +80,7 @@ test('the registry survives a restart: the framework re-subscribes, the agent re
     await s.subscribe({ name: 'survivor', failoverTimeout: 60 });
     const agentId = await a.register();
     const [offer] = await s.offers();
-    assert.is(
-      await s.call('accept', {
-        header: s.header,
-        offerIds: [offer!.id],
-        operations: [{ type: Operation_Type.LAUNCH, launch: { taskInfos: [{ taskId: 'keep', name: 'keep', resources: parseWire('cpus:2;mem:256'), command: { value: 'sleep 1000', shell: true } }] } }],
-      }),
-      null,
-    );
+    assert.is(await launchSleep(s, offer!.id, 'keep', 'cpus:2;mem:256'), null);
     await a.inbox.next((m) => m.runTask !== undefined, 'RunTask');
     const frameworkId = s.frameworkId;
     s.close();

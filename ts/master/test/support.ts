@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { credentials, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
+  Operation_Type,
   AcceptRequest,
   AcknowledgeRequest,
   DeclineRequest,
@@ -321,6 +322,15 @@ export class FakeAgent {
 }
 
 /** Wire resources from the text form, for test inputs. */
+/** Accepts `offerId` with one `sleep 1000` task; resolves with the accept's error (null when accepted). */
+export function launchSleep(s: TestScheduler, offerId: string, taskId: string, resources = 'cpus:1;mem:128'): Promise<ServiceError | null> {
+  return s.call('accept', {
+    header: s.header,
+    offerIds: [offerId],
+    operations: [{ type: Operation_Type.LAUNCH, launch: { taskInfos: [{ taskId, name: taskId, resources: parseWire(resources), command: { value: 'sleep 1000', shell: true } }] } }],
+  });
+}
+
 export function parseWire(text: string): Resource[] {
   return text.split(';').map((part) => {
     const m = /^(\w+)(?:\(([^)]+)\))?:(.*)$/.exec(part)!;
