@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { AgentInfo, FrameworkInfo, Operation_Type, TaskState } from '@tessera/common';
+import { AgentInfo, FrameworkInfo, TaskState } from '@tessera/common';
 
 import { FileRegistry, startMaster } from '../src/index.js';
 import { FakeAgent, TestScheduler, eventually, launchSleep, parseWire, rejects, startTestMaster } from './support.js';
