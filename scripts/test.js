@@ -22,7 +22,12 @@ const suites = [
   'ts/agent/test',
   'ts/sdk/test',
   'ts/cli/test',
-  'test',
+  // Cross-package suites, one command each (each gets its own step timeout):
+  // conformance/differential, real processes, HA fault injection, the browser.
+  'test/allocator',
+  'test/e2e',
+  'test/ha',
+  'test/webui',
 ];
 
 const steps = {
