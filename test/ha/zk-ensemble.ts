@@ -38,6 +38,7 @@ export class ZkEnsemble {
       return new ZkEnsemble(dir, connect, size);
     } catch (err) {
       await run('bash', [SCRIPT, 'stop', dir]).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
       throw err;
     }
   }
