@@ -38,7 +38,7 @@ test('acknowledgements dropped: resends of the same uuid back off exponentially,
     // noisy machine): the gaps grow (the 3rd at least twice the 1st), none
     // shrinks by more than timer jitter, none passes the cap by much.
     assert.ok(gaps[2]! >= 2 * gaps[0]!, `${taskId}: backoff grows (${gaps.join(', ')})`);
-    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i]! >= gaps[i - 1]! * 0.8 - 50, `${taskId}: gap ${i} shrank (${gaps.join(', ')})`);
+    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i]! >= gaps[i - 1]! * 0.7 - 100, `${taskId}: gap ${i} shrank (${gaps.join(', ')})`);
     assert.ok(Math.max(...gaps) <= 1600 * 1.5 + 500, `${taskId}: capped near maxMs (${gaps.join(', ')})`);
   }
 
