@@ -10,7 +10,8 @@
 // stop() tears everything down even when the test failed half-way: frameworks,
 // agents, masters, task processes left under the directory, proxies, the
 // ensemble, the directory (kept with TESSERA_KEEP_HA=1). A process exit
-// handler SIGKILLs what is still running should the test process die first.
+// handler SIGKILLs what is still running should the test process die first;
+// should it be SIGKILLed itself, the next Harness.start() reaps what it left.
 
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
