@@ -375,11 +375,23 @@ export class SchedulerClient {
     this.#masters.close();
   }
 
-  /** ZooKeeper names a new leader: a retry waiting out a backoff grown against the old one goes now. */
+  /**
+   * ZooKeeper names a new leader: a subscription to another master ends (a
+   * frozen leader keeps its stream open but silent until the heartbeat
+   * watchdog gives up, many seconds later), and a retry waiting out a backoff
+   * grown against the old one goes now.
+   */
   #leaderChanged(): void {
     if (this.#closed) return;
     this.#backoff.reset();
     this.#redirects = 0;
+    const connection = this.#connection;
+    const leader = this.#masters.current();
+    if (connection && !connection.ended && leader !== undefined && connection.address !== leader) {
+      this.#onStreamEnd(connection, `ZooKeeper names another leading master (${leader})`);
+      connection.stream.cancel();
+      return;
+    }
     if (this.#retry) {
       clearTimeout(this.#retry);
       this.#retry = undefined;
