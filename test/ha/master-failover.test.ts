@@ -64,7 +64,7 @@ test('standby redirects, the leader fails, the standby leads with the agent and 
   assert.not.ok(second.leading());
 
   // The standby's HTTP: /health says who leads; anything else is a 307 there.
-  await until(async () => (await (await fetch(`http://${second.httpAddress}/health`)).json()).leader === first.grpcAddress, 10_000, 'the standby to detect the leader');
+  await until(async () => ((await (await fetch(`http://${second.httpAddress}/health`)).json()) as { leader?: string }).leader === first.grpcAddress, 10_000, 'the standby to detect the leader');
   const redirect = await fetch(`http://${second.httpAddress}/state`, { redirect: 'manual' });
   assert.is(redirect.status, 307);
   assert.is(redirect.headers.get('location'), `http://${first.httpAddress}/state`);

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { AgentInfo, FrameworkInfo } from '../../ts/common/src/index.ts';
-import { ZkSession } from '../../ts/ha/src/zk-session.ts';
+import { ZkSession } from '@tessera/ha';
 import { RegistryFencedError, ZkRegistry, shardOf } from '../../ts/master/src/registry/zk-registry.ts';
 import { ZkEnsemble } from './zk-ensemble.ts';
 import { withTimeout } from './util.ts';
