@@ -73,6 +73,8 @@ export interface AgentOptions {
   statusUpdateRetry?: { initialMs: number; maxMs: number };
   /** Wait until it registered (default true). */
   waitRegistered?: boolean;
+  /** More `tessera agent` flags. */
+  args?: string[];
 }
 
 export class MasterProc {
@@ -480,7 +482,7 @@ export class Harness {
           '--import', 'tsx', join(HERE, 'agent-process.ts'),
           JSON.stringify({ master: target, workDir, port: 0, hostname: name, resources, containerizers: containerizers.split(','), statusUpdateRetry: opts.statusUpdateRetry }),
         ]
-      : [TESSERA, 'agent', '--master', target, '--work-dir', workDir, '--port', '0', '--hostname', name, '--resources', resources, '--containerizers', containerizers];
+      : [TESSERA, 'agent', '--master', target, '--work-dir', workDir, '--port', '0', '--hostname', name, '--resources', resources, '--containerizers', containerizers, ...(opts.args ?? [])];
     const a = new AgentProc(name, this.spawn(name, args), workDir, proxy);
     this.agents.push(a);
     await a.ready(opts.waitRegistered ?? true);

@@ -47,9 +47,18 @@ export const agentSpec: CommandSpec = {
       default: 'reconnect',
       help: 'After a restart: reconnect (re-attach the tasks left running, keep the agent id) or cleanup (kill them, join as a new agent)',
     },
+    'on-stop': {
+      type: 'string',
+      arg: 'kill|leave',
+      env: 'TESSERA_AGENT_ON_STOP',
+      default: 'kill',
+      help: "On SIGTERM/SIGINT: kill the tasks, or leave native and Docker containers running for the next agent to re-attach (upgrades; a SIGKILLed agent always leaves them)",
+    },
     'log-level': LOG_LEVEL_FLAG,
   },
-  details: 'Example:\n  tessera agent --master 10.0.0.1:5050 --work-dir /var/lib/tessera/agent --resources "cpus:8;mem:16384"',
+  details:
+    'Examples:\n  tessera agent --master 10.0.0.1:5050 --work-dir /var/lib/tessera/agent --resources "cpus:8;mem:16384"\n' +
+    '  tessera agent --master zk://zk1:2181,zk2:2181,zk3:2181/tessera --work-dir /var/lib/tessera/agent --on-stop leave   # restarts keep tasks',
 };
 
 const CONTAINERIZERS = ['native', 'docker', 'posix'] as const;
@@ -74,6 +83,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const resources = str(flags, 'resources');
   const attributes = str(flags, 'attributes');
   const hostname = str(flags, 'hostname');
+  const onStop = str(flags, 'on-stop') ?? 'kill';
+  if (onStop !== 'kill' && onStop !== 'leave') throw new UsageError(`--on-stop: '${onStop}' is not kill or leave`);
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({
@@ -109,6 +120,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tessera agent ${id}: registered\n`);
     await untilSignal();
   }
-  await agent.stop();
+  if (onStop === 'leave') process.stderr.write('tessera agent: stopping; its tasks run on for the next agent on this work dir to re-attach\n');
+  await agent.stop({ killTasks: onStop === 'kill' });
   return 0;
 }
