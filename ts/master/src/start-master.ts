@@ -116,7 +116,17 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   });
 
   const http = createServer(
-    frontHandler({ leading: () => leading?.http, leader: () => (leading ? (info ?? null) : deposed ? null : (leadership?.leader() ?? null)), masterId: id, elected: resolved.zk !== undefined }),
+    frontHandler({
+      leading: () => leading?.http,
+      leader: () => (leading ? (info ?? null) : deposed ? null : (leadership?.leader() ?? null)),
+      masterId: id,
+      elected: resolved.zk !== undefined,
+      masters: async () => {
+        const all = leadership && !deposed ? await leadership.members() : [];
+        const http = all.map((m) => m.httpAddress).filter((a): a is string => a !== undefined);
+        return http.length > 0 ? http : info?.httpAddress ? [info.httpAddress] : [];
+      },
+    }),
   );
   try {
     http.listen(resolved.httpPort, resolved.host);

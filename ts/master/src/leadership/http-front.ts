@@ -1,5 +1,6 @@
 // What every master's HTTP server does before the leading master's routes:
-// GET /health answers on every master (leading or not, and who leads), GET
+// GET /health answers on every master (leading or not, who leads, and every
+// master's HTTP address, readable cross-origin for the web UI), GET
 // /metrics on a standby gives its own (tessera_master_leading 0), and a
 // master that does not lead sends other requests to the leader — 307 to its
 // HTTP address, which keeps the method and body — or answers 503 while no
@@ -17,6 +18,8 @@ export interface FrontOptions {
   masterId: string;
   /** Standalone masters always lead and have no election. */
   elected: boolean;
+  /** HTTP addresses of every master (this one included). */
+  masters: () => Promise<string[]>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -31,14 +34,24 @@ export function frontHandler(opts: FrontOptions): RequestListener {
     const handler = opts.leading();
     if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const leader = opts.leader();
-      return json(res, 200, {
-        ok: true,
-        masterId: opts.masterId,
-        leading: handler !== undefined,
-        elected: opts.elected,
-        leader: leader?.address ?? null,
-        leaderHttp: leader?.httpAddress ?? null,
-      });
+      void opts.masters().then((masters) =>
+        json(
+          res,
+          200,
+          {
+            ok: true,
+            masterId: opts.masterId,
+            leading: handler !== undefined,
+            elected: opts.elected,
+            leader: leader?.address ?? null,
+            leaderHttp: leader?.httpAddress ?? null,
+            masters,
+          },
+          // Readable from a page served by another master (the web UI, when its own master died).
+          { 'access-control-allow-origin': '*' },
+        ),
+      );
+      return;
     }
     if (handler) return handler(req, res);
     if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -8,17 +8,21 @@
 import { EventEmitter } from 'node:events';
 
 import type { Logger } from '@tessera/common';
-import { LeaderDetector, MasterContender, type MasterInfo, type ZkSession, type ZkUrl } from '@tessera/ha';
+import { LeaderDetector, MasterContender, electionMembers, joinPath, parseMasterInfo, type MasterInfo, type ZkSession, type ZkUrl } from '@tessera/ha';
 
 export class ZkLeadership extends EventEmitter {
   readonly #contender: MasterContender;
   readonly #detector: LeaderDetector;
   readonly #log: Logger;
+  readonly #url: ZkUrl;
+  #members: MasterInfo[] = [];
+  #membersAt = -Infinity;
   #stopped = false;
 
   constructor(url: ZkUrl, info: MasterInfo, sessionTimeoutMs: number, log: Logger) {
     super();
     this.#log = log;
+    this.#url = url;
     this.#contender = new MasterContender({ zk: url, info, sessionTimeoutMs });
     this.#detector = new LeaderDetector({ zk: url, sessionTimeoutMs });
     this.#contender.on('elected', () => this.emit('elected'));
@@ -44,6 +48,36 @@ export class ZkLeadership extends EventEmitter {
   /** The leader as last detected (null: none known). */
   leader(): MasterInfo | null {
     return this.#contender.isLeader ? this.#contender.info : this.#detector.leader();
+  }
+
+  /**
+   * Every master in the election now (leader first), read from ZooKeeper at
+   * most every 2 s: /health lists them so a client whose master died can try
+   * the others.
+   */
+  async members(): Promise<MasterInfo[]> {
+    const session = this.#contender.zkSession;
+    if (!session || session.isLost) return this.#members;
+    if (performance.now() - this.#membersAt < 2000) return this.#members;
+    this.#membersAt = performance.now();
+    try {
+      const path = this.#url.path;
+      const nodes = electionMembers(await session.children(path));
+      const infos = await Promise.all(
+        nodes.map(async (node) => {
+          try {
+            const [, data] = await session.get(joinPath(path, node));
+            return parseMasterInfo(data, joinPath(path, node));
+          } catch {
+            return undefined; // gone between the listing and the read, or unreadable
+          }
+        }),
+      );
+      this.#members = infos.filter((i): i is MasterInfo => i !== undefined);
+    } catch (err) {
+      this.#log.warn({ err }, 'zookeeper: could not list the masters');
+    }
+    return this.#members;
   }
 
   /** The session of the election node: the registry writes through it. */

@@ -66,15 +66,70 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
  * answers it, leader or standby); undefined when this one leads or cannot tell.
  */
 export async function otherLeader(): Promise<string | undefined> {
-  let health: { leading?: unknown; leaderHttp?: unknown };
+  let health: Health;
   try {
     const res = await fetch('/health', { redirect: 'manual', cache: 'no-store', headers: { accept: 'application/json' } });
     if (res.type === 'opaqueredirect' || !res.ok) return undefined;
-    health = (await res.json()) as typeof health;
+    health = (await res.json()) as Health;
   } catch {
-    return undefined;
+    // This master does not answer at all (dead, or cut off): ask the others it listed.
+    return leaderAmong(knownMasters().filter((m) => m !== location.host));
   }
+  remember(health);
   const leader = health.leaderHttp;
   if (health.leading !== false || typeof leader !== 'string' || leader === '' || leader === location.host) return undefined;
   return leader;
+}
+
+interface Health {
+  leading?: unknown;
+  leaderHttp?: unknown;
+  masters?: unknown;
+}
+
+const MASTERS_KEY = 'tessera.masters';
+
+/** Asks this master which masters there are (GET /health `masters`), for when it dies. */
+export async function learnMasters(): Promise<void> {
+  try {
+    const res = await fetch('/health', { redirect: 'manual', cache: 'no-store', headers: { accept: 'application/json' } });
+    if (res.ok) remember((await res.json()) as Health);
+  } catch {
+    // keep what was known
+  }
+}
+
+function remember(health: Health): void {
+  if (!Array.isArray(health.masters)) return;
+  const masters = health.masters.filter((m): m is string => typeof m === 'string' && m !== '');
+  try {
+    sessionStorage.setItem(MASTERS_KEY, JSON.stringify(masters));
+  } catch {
+    // storage refused (private mode): following a dead master just will not work
+  }
+}
+
+function knownMasters(): string[] {
+  try {
+    const list = JSON.parse(sessionStorage.getItem(MASTERS_KEY) ?? '[]') as unknown;
+    return Array.isArray(list) ? list.filter((m): m is string => typeof m === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The HTTP address of the leader, as the first of `masters` that answers says (masters send /health with CORS). */
+async function leaderAmong(masters: string[]): Promise<string | undefined> {
+  for (const master of masters) {
+    try {
+      const res = await fetch(`${location.protocol}//${master}/health`, { cache: 'no-store', signal: AbortSignal.timeout(2000) });
+      if (!res.ok) continue;
+      const health = (await res.json()) as Health;
+      if (health.leading === true) return master;
+      if (typeof health.leaderHttp === 'string' && health.leaderHttp !== '' && health.leaderHttp !== location.host) return health.leaderHttp;
+    } catch {
+      // that one is down too: try the next
+    }
+  }
+  return undefined;
 }

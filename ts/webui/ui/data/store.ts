@@ -10,7 +10,7 @@
 // asked back to back.
 
 import { ClusterApi } from './api.js';
-import { NotLeading, otherLeader } from './client.js';
+import { NotLeading, learnMasters, otherLeader } from './client.js';
 import { History } from './history.js';
 import { TERMINAL_STATES, type ClusterSummary, type Role } from './types.js';
 
@@ -65,6 +65,7 @@ export class ClusterStore {
   #inFlight = false;
   #again = false;
   #failures = 0;
+  #mastersLearnedAt = -Infinity;
   /** When the last refresh started, and when the next is set to (performance.now() ms). */
   #lastStart = -Infinity;
   #due?: number;
@@ -124,6 +125,11 @@ export class ClusterStore {
       if (this.#refreshed) this.changes++;
       this.#refreshed = true;
       this.#failures = 0;
+      // Which masters there are, for when this one dies (at most every 30 s).
+      if (performance.now() - this.#mastersLearnedAt > 30_000) {
+        this.#mastersLearnedAt = performance.now();
+        void learnMasters();
+      }
       this.connection = { ...this.connection, kind: 'live', detail: undefined, updatedAt: Date.now(), fetchMs };
       next = Math.max(this.connection.stream ? STREAM_INTERVAL_MS : BASE_INTERVAL_MS, fetchMs * 4);
     } catch (err) {
