@@ -96,6 +96,7 @@ export async function devCommand(argv: string[], out: (s: string) => void): Prom
   out(
     [
       '',
+      `Web UI: http://${master.httpAddress}/`,
       `Logs: ${join(workDir, 'logs')}`,
       'Try, in another terminal:',
       `  npx tessera run${runHint} -- echo hello`,
