@@ -28,6 +28,7 @@ import { httpHandler } from './http.js';
 import { operatorService } from './operator/grpc-service.js';
 import { frontHandler } from './leadership/http-front.js';
 import { gatedService } from './leadership/grpc-gate.js';
+import { StallFence } from './leadership/stall-fence.js';
 import { ZkLeadership } from './leadership/zk-leadership.js';
 import { Master, VERSION } from './master.js';
 import { countElection, setLeading } from './operator/context.js';
@@ -89,6 +90,10 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   const id = newId();
   let leading: Leading | undefined;
   let leadership: ZkLeadership | undefined;
+  /** With --zk: holds calls after a stall until ZooKeeper confirms the leadership (leadership/stall-fence.ts). */
+  let fence: StallFence | undefined;
+  /** The leading master's parts while it may act; undefined for a standby, and while the fence holds. */
+  const acting = (): Leading | undefined => (leading && (!fence || fence.open) ? leading : undefined);
   let info: MasterInfo | undefined;
   /** Once set, this master never acts again (lost leadership, or stopped). */
   let deposed = false;
@@ -106,7 +111,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   for (const [definition] of SERVICES) {
     grpc.addService(
       definition,
-      gatedService(definition, () => leading?.services.get(definition), () => otherLeader()?.address),
+      gatedService(definition, () => acting()?.services.get(definition), () => otherLeader()?.address),
     );
   }
   const grpcPort = await new Promise<number>((resolve, reject) => {
@@ -117,7 +122,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
 
   const http = createServer(
     frontHandler({
-      leading: () => leading?.http,
+      leading: () => acting()?.http,
       leader: () => (leading ? (info ?? null) : deposed ? null : (leadership?.leader() ?? null)),
       masterId: id,
       elected: resolved.zk !== undefined,
@@ -151,6 +156,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   let markLost!: (why: string) => void;
   const lost = new Promise<string>((resolve) => (markLost = resolve));
   const becomeLeader = (l: Leading): void => {
+    fence?.start();
     leading = l;
     l.master.grpcAddress = grpcAddress;
     l.master.httpAddress = httpAddress;
@@ -165,6 +171,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
     leading = undefined;
     if (was) setLeading(was.master, false);
     was?.master.stop();
+    fence?.stop();
     leadership?.stop();
     log.error({ id, why }, 'lost leadership');
     markLost(why);
@@ -176,6 +183,8 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
   } else {
     const zk = resolved.zk!;
     leadership = new ZkLeadership(zk, info, resolved.zkSessionTimeoutSeconds * 1000, log);
+    const zkLeadership = leadership;
+    fence = new StallFence((resolved.zkSessionTimeoutSeconds * 1000) / 4, () => zkLeadership.confirm(), log);
     leadership.once('lost', (why: string) => abdicate(why));
     leadership.once('elected', () => {
       const started = performance.now();
@@ -219,6 +228,7 @@ export async function startMaster(options: MasterOptions): Promise<MasterHandle>
         const was = leading;
         leading = undefined;
         was?.master.stop();
+        fence?.stop();
         leadership?.stop();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

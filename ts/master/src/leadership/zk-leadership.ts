@@ -80,6 +80,14 @@ export class ZkLeadership extends EventEmitter {
     return this.#members;
   }
 
+  /** Whether this master's election node still exists, as a ZooKeeper server answers now (a round trip). */
+  async confirm(): Promise<boolean> {
+    const session = this.#contender.zkSession;
+    const node = this.#contender.nodePath;
+    if (!session || !node || session.isLost || !this.#contender.isLeader) return false;
+    return (await session.exists(node)) !== undefined;
+  }
+
   /** The session of the election node: the registry writes through it. */
   get session(): ZkSession {
     const session = this.#contender.zkSession;
