@@ -11,7 +11,8 @@
 //   Mesos itself forgets the deadline across a master failover, MESOS-4659,
 //   leaving such tasks orphaned forever).
 //   The timers themselves run on the monotonic clock.
-// - Weights and quotas the operators set, given back to the allocator.
+// - Weights and quotas the operators set, given back to the allocator; agents
+//   the operators drained or deactivated stay so.
 //
 // While a framework is disconnected its deadline is written to the registry
 // (failover deadlines survive the master), and cleared when it re-subscribes.
@@ -19,6 +20,7 @@
 import { teardown } from './frameworks.js';
 import type { Master } from './master.js';
 import { isConnected, type FrameworkRecord } from './model.js';
+import { operatorContext } from './operator/context.js';
 import { rememberRecoveredRoles } from './operator/roles.js';
 import type { RegistryState } from './registry/registry.js';
 
@@ -41,6 +43,11 @@ export function recoverRoleSettings(m: Master, recovered: RegistryState): void {
     }
   }
   rememberRecoveredRoles(m, recovered.weights, Object.keys(recovered.quotas)); // listed by GET /api/v1/roles
+}
+
+/** The operator's drain and deactivation decisions, applied as their agents re-register (operator/agent-modes.ts). */
+export function recoverAgentModes(m: Master, recovered: RegistryState): void {
+  operatorContext(m).modes.restore(recovered.agentModes);
 }
 
 /** Arms each registered framework's failover deadline (see the top of the file). */

@@ -23,7 +23,7 @@ import type { MasterInfo } from '@tessera/ha';
 
 import { agentService } from './agent-service.js';
 import { recoverAgents } from './agents.js';
-import { recoverFrameworks, recoverRoleSettings } from './recovery.js';
+import { recoverAgentModes, recoverFrameworks, recoverRoleSettings } from './recovery.js';
 import { httpHandler } from './http.js';
 import { operatorService } from './operator/grpc-service.js';
 import { frontHandler } from './leadership/http-front.js';
@@ -81,6 +81,7 @@ async function lead(id: string, resolved: ResolvedOptions, log: Logger, registry
   recoverAgents(master, recovered.agents);
   recoverFrameworks(master, recovered);
   recoverRoleSettings(master, recovered);
+  recoverAgentModes(master, recovered);
   return { master, services: new Map(SERVICES.map(([def, make]) => [def, make(master)])), http: httpHandler(master) };
 }
 

@@ -18,7 +18,7 @@ test('FileRegistry: changes are durable, serialized, and read back', async () =>
   const dir = await mkdtemp(join(tmpdir(), 'tessera-registry-'));
   try {
     const r = new FileRegistry(dir);
-    assert.equal(await r.load(), { agents: [], frameworks: [], failoverDeadlines: {}, weights: {}, quotas: {}, removedFrameworks: [], removedAgents: [] });
+    assert.equal(await r.load(), { agents: [], frameworks: [], failoverDeadlines: {}, weights: {}, quotas: {}, agentModes: {}, removedFrameworks: [], removedAgents: [] });
     await Promise.all([
       r.admitAgent(AgentInfo.fromPartial({ id: 'a1', hostname: 'h1', address: 'h1:5051' })),
       r.addFramework(FrameworkInfo.fromPartial({ id: 'f1', name: 'one' })),

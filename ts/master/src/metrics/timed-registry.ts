@@ -15,6 +15,7 @@ const WRITES = new Set<string>([
   'setFailoverDeadline',
   'setWeight',
   'setQuota',
+  'setAgentMode',
 ]);
 
 export function timedRegistry(registry: Registry, events: MasterEvents): Registry {

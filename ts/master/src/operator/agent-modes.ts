@@ -1,7 +1,11 @@
 // What the operator decided about agents: deactivated (no offers, tasks keep
 // running), draining (no offers, every task killed) and drained (draining with
-// no live task left), until reactivated. Kept in memory only (not in the
-// registry yet): they survive the agent reconnecting, not a master restart.
+// no live task left), until reactivated. Each decision is recorded in the
+// registry before it takes effect (a registry that cannot write: 503, nothing
+// changed), so it survives the agent reconnecting, a master restart and a
+// failover: the next master restores them (recovery.ts) and applies each when
+// its agent re-registers — a draining agent's tasks are killed again then, in
+// case the master that was draining it died first.
 //
 // The master's own lifecycle activates an agent in the allocator when it
 // (re-)registers; the 'connected' event comes right after, before the next
@@ -13,6 +17,7 @@ import { TaskState } from '@tessera/common';
 import type { Master } from '../master.js';
 import { HttpError } from '../operator-kill.js';
 import type { AgentRecord } from '../model.js';
+import type { AgentMode } from '../registry/registry.js';
 import { killTask } from '../task-calls.js';
 import { isTerminal } from '../tasks.js';
 
@@ -35,11 +40,28 @@ export class AgentModes {
     this.#m = m;
     this.#changed = changed;
     m.events.on('agent', (e) => {
-      if (e.kind === 'connected' && this.#modes.has(e.agent.id) && e.agent.inAllocator) m.allocator.deactivateAgent(e.agent.id);
+      if (e.kind !== 'connected' || !this.#modes.has(e.agent.id)) return;
+      if (e.agent.inAllocator) m.allocator.deactivateAgent(e.agent.id);
+      if (this.#modes.get(e.agent.id) === 'draining') this.#killAll(e.agent, undefined);
     });
     m.events.on('task', (e) => {
       if (e.kind !== 'launched' && this.#modes.get(e.task.agentId) === 'draining') this.#checkDrained(e.task.agentId);
     });
+  }
+
+  /** What the registry held when this master took over (recovery.ts). */
+  restore(modes: Record<string, AgentMode>): void {
+    for (const [agentId, mode] of Object.entries(modes)) this.#modes.set(agentId, mode);
+  }
+
+  /** Durable first: a decision the registry cannot record is refused (503) and changes nothing. */
+  async #record(agentId: string, mode: AgentMode | null): Promise<void> {
+    try {
+      await this.#m.registry.setAgentMode(agentId, mode);
+    } catch (err) {
+      this.#m.log.error({ err, agent: agentId }, 'registry: could not record the agent mode');
+      throw new HttpError(503, `registry: could not record the agent's mode (${(err as Error).message}); nothing changed, retry later`);
+    }
   }
 
   state(agentId: string): OperatorAgentState {
@@ -59,9 +81,12 @@ export class AgentModes {
     for (const offer of m.offersWhere((o) => o.agentId === agent.id)) m.rescindOffer(offer);
   }
 
-  deactivate(agentId: string): OperatorAgentState {
-    const agent = this.#agent(agentId);
+  async deactivate(agentId: string): Promise<OperatorAgentState> {
+    this.#agent(agentId);
     if (this.#modes.has(agentId)) return this.state(agentId); // already kept from offers (draining is stronger)
+    await this.#record(agentId, 'deactivated');
+    const agent = this.#agent(agentId);
+    if (this.#modes.has(agentId)) return this.state(agentId); // drained meanwhile: stronger, and recorded after ours
     this.#stopOffers(agent);
     this.#modes.set(agentId, 'deactivated');
     this.#m.log.info({ agent: agentId }, 'agent deactivated by the operator');
@@ -69,25 +94,41 @@ export class AgentModes {
     return 'deactivated';
   }
 
-  drain(agentId: string, gracePeriodSeconds: number | undefined): OperatorAgentState {
-    const agent = this.#agent(agentId);
-    if (agent.state !== 'active') throw new HttpError(409, `agentId: agent ${agentId} is ${agent.state}; its tasks cannot be killed`);
+  async drain(agentId: string, gracePeriodSeconds: number | undefined): Promise<OperatorAgentState> {
+    const check = (): AgentRecord => {
+      const agent = this.#agent(agentId);
+      if (agent.state !== 'active') throw new HttpError(409, `agentId: agent ${agentId} is ${agent.state}; its tasks cannot be killed`);
+      return agent;
+    };
+    check();
+    const before = this.#modes.get(agentId);
+    if (before === 'draining' || before === 'drained') return before;
+    await this.#record(agentId, 'draining');
+    const agent = check();
     const mode = this.#modes.get(agentId);
     if (mode === 'draining' || mode === 'drained') return mode;
     this.#stopOffers(agent);
     this.#modes.set(agentId, 'draining');
     this.#m.log.info({ agent: agentId, gracePeriodSeconds }, 'agent draining by the operator');
     this.#changed(agent, 'draining', 'draining');
+    this.#killAll(agent, gracePeriodSeconds);
+    return this.state(agentId);
+  }
+
+  /** Kills every live task of a draining agent. */
+  #killAll(agent: AgentRecord, gracePeriodSeconds: number | undefined): void {
     const policy = gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : undefined;
     for (const task of [...agent.tasks.values()]) {
       const framework = this.#m.frameworks.get(task.frameworkId);
       if (framework && !isTerminal(task.state)) killTask(this.#m, framework, task, policy);
     }
-    this.#checkDrained(agentId);
-    return this.state(agentId);
+    this.#checkDrained(agent.id);
   }
 
-  reactivate(agentId: string): OperatorAgentState {
+  async reactivate(agentId: string): Promise<OperatorAgentState> {
+    this.#agent(agentId);
+    if (!this.#modes.has(agentId)) return 'active';
+    await this.#record(agentId, null);
     const agent = this.#agent(agentId);
     if (!this.#modes.delete(agentId)) return 'active';
     // A disconnected agent stays out of cycles until its stream is back (agents.ts activates it then).

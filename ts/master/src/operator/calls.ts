@@ -40,6 +40,7 @@ export async function agentCall(
   const agent = m.agents.get(agentId);
   if (!agent || agent.state === 'removed') throw new HttpError(404, `agentId: no agent ${JSON.stringify(agentId)}`);
   await guardOperator(m, METHOD[call], headers);
-  const operatorState = call === 'drain' ? modes.drain(agentId, grace) : call === 'deactivate' ? modes.deactivate(agentId) : modes.reactivate(agentId);
+  const operatorState =
+    call === 'drain' ? await modes.drain(agentId, grace) : call === 'deactivate' ? await modes.deactivate(agentId) : await modes.reactivate(agentId);
   return { agentId, operatorState };
 }

@@ -4,7 +4,7 @@
 
 import { AgentInfo, FrameworkInfo } from '@tessera/common';
 
-import type { RegisteredQuota, RegistryState } from './registry.js';
+import type { AgentMode, RegisteredQuota, RegistryState } from './registry.js';
 
 const FORMAT = 1;
 
@@ -20,6 +20,7 @@ export function encode(state: RegistryState): string {
     `  "failoverDeadlines": ${JSON.stringify(state.failoverDeadlines)},`,
     `  "weights": ${JSON.stringify(state.weights)},`,
     `  "quotas": ${JSON.stringify(state.quotas)},`,
+    `  "agentModes": ${JSON.stringify(state.agentModes)},`,
     `  "removedFrameworks": ${JSON.stringify(state.removedFrameworks)},`,
     `  "removedAgents": ${JSON.stringify(state.removedAgents)}`,
     '}',
@@ -50,6 +51,7 @@ export function decode(text: string, where: string): RegistryState {
     failoverDeadlines: record(r.failoverDeadlines, (v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))),
     weights: record(r.weights, (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0),
     quotas: record(r.quotas, (v): v is RegisteredQuota => v !== null && typeof v === 'object' && !Array.isArray(v)),
+    agentModes: record(r.agentModes, (v): v is AgentMode => v === 'deactivated' || v === 'draining'),
     removedFrameworks: list(r.removedFrameworks).filter((x): x is string => typeof x === 'string'),
     removedAgents: list(r.removedAgents).filter((x): x is string => typeof x === 'string'),
   };

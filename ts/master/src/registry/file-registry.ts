@@ -22,7 +22,7 @@ import type { AgentInfo, FrameworkInfo } from '@tessera/common';
 
 import { decode, encode } from './codec.js';
 
-import { emptyRegistryState, registryChanges, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
+import { emptyRegistryState, registryChanges, type AgentMode, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
 
 const FILE = 'registry.json';
 
@@ -96,6 +96,9 @@ export class FileRegistry implements Registry {
   }
   setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
     return this.#change((s) => registryChanges.setQuota(s, role, quota));
+  }
+  setAgentMode(id: string, mode: AgentMode | null): Promise<void> {
+    return this.#change((s) => registryChanges.setAgentMode(s, id, mode));
   }
 
   async flush(): Promise<void> {

@@ -17,6 +17,9 @@ export interface RegisteredAgent {
   unreachableAt?: string;
 }
 
+/** An operator's decision about an agent, until reactivated. */
+export type AgentMode = 'deactivated' | 'draining';
+
 /** A role's quota as the operator set it (allocator scalars by resource name). */
 export interface RegisteredQuota {
   guarantees?: Record<string, number>;
@@ -32,6 +35,8 @@ export interface RegistryState {
   weights: Record<string, number>;
   /** Role → quota, as the operator set them. */
   quotas: Record<string, RegisteredQuota>;
+  /** Agent id → what the operator decided (drained = draining with nothing left). */
+  agentModes: Record<string, AgentMode>;
   /** Ids of frameworks torn down (newest last, bounded). */
   removedFrameworks: string[];
   /** Ids of agents removed for good (newest last, bounded). */
@@ -53,6 +58,8 @@ export interface Registry {
   setWeight(role: string, weight: number | null): Promise<void>;
   /** Sets a role's quota (null: removes it). */
   setQuota(role: string, quota: RegisteredQuota | null): Promise<void>;
+  /** Records an operator's decision about an agent (null: reactivated). */
+  setAgentMode(id: string, mode: AgentMode | null): Promise<void>;
   /** Resolves once every change already asked for is durable (the master calls it when stopping). */
   flush?(): Promise<void>;
 }
@@ -61,7 +68,7 @@ export interface Registry {
 export const REMOVED_IDS_KEPT = 1000;
 
 export function emptyRegistryState(): RegistryState {
-  return { agents: [], frameworks: [], failoverDeadlines: {}, weights: {}, quotas: {}, removedFrameworks: [], removedAgents: [] };
+  return { agents: [], frameworks: [], failoverDeadlines: {}, weights: {}, quotas: {}, agentModes: {}, removedFrameworks: [], removedAgents: [] };
 }
 
 /** Applies one change to a registry state (shared by every implementation). */
@@ -78,6 +85,7 @@ export const registryChanges = {
   },
   removeAgent(state: RegistryState, id: string): void {
     state.agents = state.agents.filter((a) => a.info.id !== id);
+    delete state.agentModes[id];
     pushBounded(state.removedAgents, id);
   },
   addFramework(state: RegistryState, info: FrameworkInfo): void {
@@ -104,6 +112,10 @@ export const registryChanges = {
   setQuota(state: RegistryState, role: string, quota: RegisteredQuota | null): void {
     if (quota === null) delete state.quotas[role];
     else state.quotas[role] = structuredClone(quota);
+  },
+  setAgentMode(state: RegistryState, id: string, mode: AgentMode | null): void {
+    if (mode === null) delete state.agentModes[id];
+    else state.agentModes[id] = mode;
   },
 };
 
@@ -145,5 +157,8 @@ export class MemoryRegistry implements Registry {
   }
   async setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
     registryChanges.setQuota(this.#state, role, quota);
+  }
+  async setAgentMode(id: string, mode: AgentMode | null): Promise<void> {
+    registryChanges.setAgentMode(this.#state, id, mode);
   }
 }

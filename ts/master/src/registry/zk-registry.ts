@@ -37,7 +37,7 @@ import { ZK, joinPath, type ZkError, type ZkSession } from '@tessera/ha';
 import type { AgentInfo, FrameworkInfo } from '@tessera/common';
 
 import { decode, encode } from './codec.js';
-import { REMOVED_IDS_KEPT, emptyRegistryState, registryChanges, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
+import { REMOVED_IDS_KEPT, emptyRegistryState, registryChanges, type AgentMode, type RegisteredQuota, type Registry, type RegistryState } from './registry.js';
 
 const META_FORMAT = 1;
 /** Shards of a new registry: 10,000 agents make ~300 per shard, ~20 KiB gzipped. */
@@ -136,6 +136,7 @@ export class ZkRegistry extends EventEmitter implements Registry {
       Object.assign(state.failoverDeadlines, shard.durable.failoverDeadlines);
       Object.assign(state.weights, shard.durable.weights);
       Object.assign(state.quotas, shard.durable.quotas);
+      Object.assign(state.agentModes, shard.durable.agentModes);
     }
     return structuredClone(state);
   }
@@ -174,6 +175,9 @@ export class ZkRegistry extends EventEmitter implements Registry {
   }
   setQuota(role: string, quota: RegisteredQuota | null): Promise<void> {
     return this.#change(role, (s) => registryChanges.setQuota(s, role, quota));
+  }
+  setAgentMode(id: string, mode: AgentMode | null): Promise<void> {
+    return this.#change(id, (s) => registryChanges.setAgentMode(s, id, mode));
   }
 
   async flush(): Promise<void> {
