@@ -1,11 +1,27 @@
 // Test helpers: temporary work dirs and polling with a deadline (no fixed sleeps).
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+const made: string[] = [];
+
+/** A fresh directory under the system temp dir, removed when the test process exits (pass or fail). */
 export function tempDir(prefix = 'tessera-agent-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (made.length === 0) {
+    process.on('exit', () => {
+      for (const d of made) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // a file still held (a container's mount): left for the OS's temp cleanup
+        }
+      }
+    });
+  }
+  made.push(dir);
+  return dir;
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
