@@ -6,10 +6,10 @@
 // scheduler calls, as method 'OperatorKillTask', with the HTTP headers as
 // metadata.
 
-import { Metadata } from '@grpc/grpc-js';
-import { idProblem, RpcError, statusName } from '@tessera/common';
+import { idProblem } from '@tessera/common';
 
 import type { Master } from './master.js';
+import { guardOperator } from './operator/guard.js';
 import { killTask } from './task-calls.js';
 import { isTerminal, stateName, type TaskRecord } from './tasks.js';
 
@@ -22,16 +22,6 @@ export class HttpError extends Error {
     super(message);
   }
 }
-
-// gRPC codes a guard may throw → HTTP statuses.
-const HTTP_OF_GRPC: Record<string, number> = {
-  INVALID_ARGUMENT: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  FAILED_PRECONDITION: 409,
-  UNAVAILABLE: 503,
-};
 
 export interface OperatorKillAnswer {
   taskId: string;
@@ -81,19 +71,7 @@ export async function operatorKill(m: Master, body: unknown, headers: Record<str
     throw new HttpError(409, `taskId: several frameworks have a task ${JSON.stringify(request.taskId)} (${ids}); name one with frameworkId`);
   }
   const task = live[0]!;
-  const guard = m.options.callGuard;
-  if (guard) {
-    const metadata = new Metadata();
-    for (const [name, value] of Object.entries(headers)) {
-      if (typeof value === 'string' && /^[a-z0-9_.-]+$/.test(name) && !name.startsWith(':')) metadata.set(name, value);
-    }
-    try {
-      await guard({ method: 'OperatorKillTask', frameworkId: task.frameworkId, metadata });
-    } catch (err) {
-      if (err instanceof RpcError) throw new HttpError(HTTP_OF_GRPC[statusName(err.code)] ?? 403, err.message);
-      throw err;
-    }
-  }
+  await guardOperator(m, 'OperatorKillTask', headers, task.frameworkId);
   const framework = m.frameworks.get(task.frameworkId);
   if (!framework || framework.tasks.get(task.taskId) !== task) throw new HttpError(404, `taskId: task ${JSON.stringify(request.taskId)} is gone`);
   killTask(m, framework, task, request.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: request.gracePeriodSeconds } : undefined);

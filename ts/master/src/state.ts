@@ -194,7 +194,8 @@ export function statusState(s: TaskStatus): TaskStatusState {
   return out;
 }
 
-export function taskState(t: TaskRecord): TaskState {
+/** A task without its status history (the operator event stream carries the new status itself). */
+export function taskHead(t: TaskRecord): Omit<TaskState, 'statuses'> {
   return {
     id: t.taskId,
     name: t.info.name,
@@ -204,9 +205,12 @@ export function taskState(t: TaskRecord): TaskState {
     role: t.role,
     state: stateName(t.state),
     resources: t.resources,
-    statuses: t.statuses.map(statusState),
     labels: (t.info.labels?.labels ?? []).map((l) => ({ key: l.key, value: l.value })),
   };
+}
+
+export function taskState(t: TaskRecord): TaskState {
+  return { ...taskHead(t), statuses: t.statuses.map(statusState) };
 }
 
 export function masterState(m: Master): MasterState {

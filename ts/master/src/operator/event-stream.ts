@@ -10,8 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Master } from '../master.js';
 import type { AgentRecord, FrameworkRecord } from '../model.js';
 import { isConnected } from '../model.js';
-import { offerState, statusState, type TaskState as TaskJson } from '../state.js';
-import { stateName, type TaskRecord } from '../tasks.js';
+import { offerState, statusState, taskHead } from '../state.js';
 import type { AgentModes, OperatorAgentState } from './agent-modes.js';
 import { HANDLED } from './reply.js';
 import { summary } from './summary.js';
@@ -22,21 +21,6 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 const MAX_BUFFERED_BYTES = 10 * 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
-
-/** A task without its status history (the event carries the new status itself). */
-export function taskDelta(t: TaskRecord): Omit<TaskJson, 'statuses'> {
-  return {
-    id: t.taskId,
-    name: t.info.name,
-    frameworkId: t.frameworkId,
-    agentId: t.agentId,
-    executorId: t.executorId,
-    role: t.role,
-    state: stateName(t.state),
-    resources: t.resources,
-    labels: (t.info.labels?.labels ?? []).map((l) => ({ key: l.key, value: l.value })),
-  };
-}
 
 function agentDelta(a: AgentRecord, operatorState: OperatorAgentState) {
   return { id: a.id, hostname: a.info.hostname, state: a.state, operatorState, connected: a.stream !== undefined && !a.stream.closed };
@@ -71,7 +55,7 @@ export class EventHub {
     this.#modes = modes;
     m.events.on('task', (e) => {
       if (!this.#wanted('task')) return;
-      const data: Record<string, unknown> = { kind: e.kind, task: taskDelta(e.task) };
+      const data: Record<string, unknown> = { kind: e.kind, task: taskHead(e.task) };
       if (e.kind === 'updated' && e.status) data.status = statusState(e.status);
       this.publish({ type: 'task', data });
     });
