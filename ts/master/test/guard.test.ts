@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { AgentMessage, TaskState, permissionDenied } from '@tessera/common';
 
 import type { CallGuard } from '../src/index.js';
-import { FakeAgent, TestScheduler, startTestMaster } from './support.js';
+import { FakeAgent, TestScheduler, launchSleep, startTestMaster } from './support.js';
 
 test('a CallGuard that throws rejects the call with its status; it sees method, framework and principal', async () => {
   const seen: Array<{ method: string; frameworkId?: string; principal?: string }> = [];
@@ -28,6 +28,34 @@ test('a CallGuard that throws rejects the call with its status; it sees method, 
     assert.equal(seen[1], { method: 'Revive', frameworkId: s.frameworkId, principal: 'ops' });
   } finally {
     s.close();
+    await tm.stop();
+  }
+});
+
+test("the CallGuard also guards the operator's calls: a refusal becomes the matching HTTP status and nothing is done", async () => {
+  const guard: CallGuard = ({ method }) => {
+    if (method.startsWith('Operator')) throw permissionDenied(`no ${method} for you`);
+  };
+  const tm = await startTestMaster({ callGuard: guard });
+  const s = new TestScheduler(tm.master.grpcAddress);
+  const a = new FakeAgent(tm.master.grpcAddress);
+  try {
+    await s.subscribe({ name: 'guarded-ops' });
+    const agentId = await a.register();
+    const [offer] = await s.offers();
+    assert.is(await launchSleep(s, offer!.id, 'kept'), null);
+    await a.inbox.next((m) => m.runTask !== undefined, 'RunTask');
+    const post = (path: string, body: unknown) =>
+      fetch(`http://${tm.master.httpAddress}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const kill = await post('/api/v1/tasks/kill', { taskId: 'kept' });
+    assert.is(kill.status, 403);
+    assert.equal(await kill.json(), { error: 'no OperatorKillTask for you' });
+    const drain = await post('/api/v1/agents/drain', { agentId });
+    assert.is(drain.status, 403);
+    assert.not.ok(a.inbox.items.some((m) => m.killTask), 'no task was killed');
+  } finally {
+    s.close();
+    a.close();
     await tm.stop();
   }
 });
