@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 
 import { ELECTION_PREFIX, electionMembers, joinPath } from './election.js';
+import { SerialCheck } from './serial-check.js';
 import { validateMasterInfo, type MasterInfo } from './master-info.js';
 import { parseZkUrl, type ZkUrl } from './zk-url.js';
 import { ZK, ZkSession } from './zk-session.js';
@@ -34,8 +35,17 @@ export class MasterContender extends EventEmitter {
   private leading = false;
   private started = false;
   private done = false;
-  private checking = false;
-  private recheck = false;
+  private readonly checks = new SerialCheck(
+    () => this.checkOnce(),
+    (err) => {
+      // A call failing while the session lives (connection loss mid-call)
+      // is retried when the connection returns; a lost session ends it all.
+      if (this.done || this.session?.isLost) return;
+      if (this.session?.isConnected) this.checks.request();
+      else this.session?.once('connected', () => this.check());
+      this.emit('warning', err);
+    },
+  );
 
   constructor(private readonly opts: ContenderOptions) {
     super();
@@ -110,30 +120,8 @@ export class MasterContender extends EventEmitter {
     this.emit('lost', why);
   }
 
-  // One check at a time; a watch firing during a check asks for another.
   private check(): void {
-    if (this.done) return;
-    if (this.checking) {
-      this.recheck = true;
-      return;
-    }
-    this.checking = true;
-    this.checkOnce()
-      .catch((err: unknown) => {
-        // A call failing while the session lives (connection loss mid-call)
-        // is retried when the connection returns; a lost session ends it all.
-        if (this.done || this.session?.isLost) return;
-        if (this.session?.isConnected) this.recheck = true;
-        else this.session?.once('connected', () => this.check());
-        this.emit('warning', err);
-      })
-      .finally(() => {
-        this.checking = false;
-        if (this.recheck) {
-          this.recheck = false;
-          this.check();
-        }
-      });
+    if (!this.done) this.checks.request();
   }
 
   private async checkOnce(): Promise<void> {
@@ -157,6 +145,6 @@ export class MasterContender extends EventEmitter {
     }
     const before = joinPath(this.url.path, members[at - 1]!);
     const stat = await session.exists(before, () => this.check());
-    if (!stat) this.recheck = true;
+    if (!stat) this.checks.request(); // it went between the listing and the watch: look again
   }
 }

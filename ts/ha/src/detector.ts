@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 
 import { electionMembers, joinPath } from './election.js';
 import { parseMasterInfo, type MasterInfo } from './master-info.js';
+import { SerialCheck } from './serial-check.js';
 import { parseZkUrl, type ZkUrl } from './zk-url.js';
 import { ZK, ZkError, ZkSession } from './zk-session.js';
 
@@ -28,8 +29,16 @@ export class LeaderDetector extends EventEmitter {
   private current: MasterInfo | null = null;
   private currentNode: string | undefined;
   private stopped = false;
-  private checking = false;
-  private recheck = false;
+  private readonly checks = new SerialCheck(
+    () => this.checkOnce(this.session!),
+    (err) => {
+      const session = this.session;
+      if (this.stopped || !session || session.isLost) return;
+      // Connection loss mid-call: the 'connected' handler checks again.
+      if (session.isConnected) this.checks.request();
+      if (!(err instanceof ZkError)) this.emit('warning', err);
+    },
+  );
   private retryTimer: NodeJS.Timeout | undefined;
   private firstAnswer: Promise<void>;
   private resolveFirst!: () => void;
@@ -88,27 +97,7 @@ export class LeaderDetector extends EventEmitter {
   }
 
   private check(): void {
-    if (this.stopped) return;
-    if (this.checking) {
-      this.recheck = true;
-      return;
-    }
-    this.checking = true;
-    const session = this.session!;
-    this.checkOnce(session)
-      .catch((err: unknown) => {
-        if (this.stopped || session.isLost) return;
-        // Connection loss mid-call: the 'connected' handler checks again.
-        if (session.isConnected) this.recheck = true;
-        if (!(err instanceof ZkError)) this.emit('warning', err);
-      })
-      .finally(() => {
-        this.checking = false;
-        if (this.recheck) {
-          this.recheck = false;
-          this.check();
-        }
-      });
+    if (!this.stopped) this.checks.request();
   }
 
   private async checkOnce(session: ZkSession): Promise<void> {
@@ -120,7 +109,7 @@ export class LeaderDetector extends EventEmitter {
       if (!(err instanceof ZkError && err.code === ZK.ZNONODE)) throw err;
       // No master ever ran here: wait for the path to appear.
       this.report(null, undefined);
-      if (await session.exists(this.url.path, onChange)) this.recheck = true;
+      if (await session.exists(this.url.path, onChange)) this.checks.request(); // created meanwhile: look again
       return;
     }
     const lowest = electionMembers(children)[0];
